@@ -1,0 +1,28 @@
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    """One write or one read of personal data. Append-only: the model refuses updates and deletes, and on
+    PostgreSQL a trigger refuses them in the database too."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_label = models.CharField(max_length=200)
+    agency_code = models.CharField(max_length=20, blank=True, default="")
+    action = models.CharField(max_length=100, db_index=True)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64)
+    request_id = models.CharField(max_length=64, blank=True, default="")
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit entries are append-only")

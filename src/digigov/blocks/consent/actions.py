@@ -1,0 +1,57 @@
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+
+from digigov.blocks.audit.actions import entry_record
+from digigov.blocks.consent.models import AccessRecord, ConsentGrant
+from digigov.platform.request_context import request_id_get
+
+
+@transaction.atomic
+def consent_decide(
+    *, account: Any, requester_agency: Any, purpose_ref: str, purpose: str, elements: Sequence[str], granted: bool
+) -> ConsentGrant:
+    """Record a person's answer to a request to share their verified data."""
+    grant = ConsentGrant.objects.create(
+        person_id=account.person_id,
+        requester_agency=requester_agency,
+        purpose_ref=purpose_ref,
+        purpose=purpose,
+        elements=list(elements),
+        decision=ConsentGrant.Decision.GRANTED if granted else ConsentGrant.Decision.REFUSED,
+    )
+    entry_record(
+        actor=account, action="consent:grant:" + grant.decision, object_type="consent_grant", object_id=grant.pk,
+        detail={"purpose_ref": purpose_ref, "elements": list(elements)},
+    )
+    return grant
+
+
+@transaction.atomic
+def access_record(*, person_id: int, elements: list[str], context: Any) -> AccessRecord:
+    """Record one read of a person's data; called by the registries for every read by someone else."""
+    accessor = context.accessor
+    if accessor is None:
+        label = f"{context.agency.name} (automated)"
+    elif accessor.kind == "officer":
+        label = accessor.get_full_name() or accessor.username
+    else:
+        label = "Another person"  # never disclose one person's identity to another
+    record = AccessRecord.objects.create(
+        person_id=person_id,
+        accessor_id=accessor.pk if accessor is not None else None,
+        accessor_label=label,
+        agency=context.agency,
+        service_ref=context.service_ref,
+        elements=elements,
+        purpose=context.purpose,
+        legal_basis=context.legal_basis,
+        consent_grant_id=context.consent_grant_id,
+        request_id=request_id_get(),
+    )
+    entry_record(
+        actor=accessor, action="registries:person:read", object_type="person", object_id=person_id,
+        detail={"elements": elements, "agency": context.agency.code, "service": context.service_ref},
+    )
+    return record

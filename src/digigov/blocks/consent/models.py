@@ -1,0 +1,40 @@
+import uuid
+
+from django.db import models
+
+
+class ConsentGrant(models.Model):
+    """A person's answer to one request to share verified data: which elements, with whom, for what."""
+
+    class Decision(models.TextChoices):
+        GRANTED = "granted"
+        REFUSED = "refused"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey("registries.Person", on_delete=models.PROTECT, related_name="+")
+    requester_agency = models.ForeignKey("registries.Agency", on_delete=models.PROTECT, related_name="+")
+    purpose_ref = models.CharField(max_length=100)  # e.g. "service:baby-bonus"
+    purpose = models.TextField()
+    elements = models.JSONField()
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    decided_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+
+class AccessRecord(models.Model):
+    """One read of a person's data by someone other than that person: who, for which agency, what, why."""
+
+    person = models.ForeignKey("registries.Person", on_delete=models.PROTECT, related_name="+")
+    accessed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    accessor_id = models.BigIntegerField(null=True, blank=True)
+    accessor_label = models.CharField(max_length=200)
+    agency = models.ForeignKey("registries.Agency", on_delete=models.PROTECT, related_name="+")
+    service_ref = models.CharField(max_length=100, blank=True, default="")
+    elements = models.JSONField()
+    purpose = models.TextField()
+    legal_basis = models.CharField(max_length=200, blank=True, default="")
+    consent_grant = models.ForeignKey(ConsentGrant, on_delete=models.PROTECT, null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "-accessed_at"], name="access_person_idx")]

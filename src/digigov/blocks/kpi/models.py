@@ -1,0 +1,30 @@
+from django.db import models
+
+
+class TransactionEvent(models.Model):
+    """One step of one transaction, as the KPIs count it. Denormalised on purpose: KPI queries group by
+    agency and service without joining the operational tables, and the rows copy cleanly to columnar files."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted"
+        DECIDED = "decided"
+        RATED = "rated"
+
+    source_event_id = models.UUIDField(unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    occurred_at = models.DateTimeField(db_index=True)
+    application_id = models.UUIDField(db_index=True)
+    agency_code = models.CharField(max_length=20)
+    service_slug = models.CharField(max_length=60)
+    audience = models.CharField(max_length=20, default="citizen")
+    channel = models.CharField(max_length=20, default="online")
+    prefilled = models.BooleanField(null=True)
+    digital_end_to_end = models.BooleanField(null=True)
+    outcome = models.CharField(max_length=20, blank=True, default="")
+    seconds_to_decision = models.PositiveIntegerField(null=True)
+    satisfaction = models.PositiveSmallIntegerField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["kind", "agency_code", "service_slug"], name="kpi_event_group_idx"),
+        ]

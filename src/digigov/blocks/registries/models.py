@@ -1,0 +1,141 @@
+"""Verified records: the government's single source of truth about people, households, addresses and
+businesses, each stamped with the agency that verified it and when."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Agency(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=40)
+    mission = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Classification(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESTRICTED = "restricted", _("Restricted")
+    CONFIDENTIAL = "confidential", _("Confidential")
+    SENSITIVE = "sensitive", _("Sensitive")
+
+
+class DataType(models.TextChoices):
+    STRING = "string", _("Text")
+    DATE = "date", _("Date")
+    INTEGER = "integer", _("Whole number")
+    MONEY = "money", _("Amount of money")
+    CODE = "code", _("Code from a list")
+    BOOLEAN = "boolean", _("Yes or no")
+    EMAIL = "email", _("Email address")
+    PHONE = "phone", _("Phone number")
+
+
+class DataElement(models.Model):
+    """A common data standard: one element every agency names, types and classifies the same way."""
+
+    key = models.CharField(max_length=80, unique=True)
+    label = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    data_type = models.CharField(max_length=20, choices=DataType.choices)
+    format = models.CharField(max_length=200, blank=True, default="")
+    allowed_values = models.JSONField(default=list, blank=True)
+    classification = models.CharField(max_length=20, choices=Classification.choices)
+    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="data_elements")
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class HousingType(models.TextChoices):
+    PUBLIC_1 = "public_1room", _("Public flat, 1 room")
+    PUBLIC_2 = "public_2room", _("Public flat, 2 rooms")
+    PUBLIC_3 = "public_3room", _("Public flat, 3 rooms")
+    PUBLIC_4 = "public_4room", _("Public flat, 4 rooms")
+    PUBLIC_5 = "public_5room", _("Public flat, 5 rooms")
+    PUBLIC_EXEC = "public_executive", _("Public flat, executive")
+    CONDOMINIUM = "condominium", _("Condominium or private flat")
+    LANDED = "landed", _("Landed property")
+
+
+class Address(models.Model):
+    block = models.CharField(max_length=10)
+    street = models.CharField(max_length=120)
+    unit = models.CharField(max_length=12, blank=True, default="")
+    postal_code = models.CharField(max_length=6, db_index=True)
+    housing_type = models.CharField(max_length=20, choices=HousingType.choices)
+    source_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    verified_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{self.block} {self.street}{unit}, Singapore {self.postal_code}"
+
+
+class Household(models.Model):
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="households")
+    source_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    verified_at = models.DateTimeField()
+
+
+class Person(models.Model):
+    national_id_encrypted = models.BinaryField()
+    national_id_index = models.CharField(max_length=64, unique=True)
+    full_name = models.CharField(max_length=200)
+    sex = models.CharField(max_length=1)  # F / M, as registered at birth registration
+    date_of_birth = models.DateField(db_index=True)
+    ethnic_group = models.CharField(max_length=20)
+    citizenship = models.CharField(max_length=20)  # citizen / permanent_resident / foreigner
+    marital_status = models.CharField(max_length=20)
+    education = models.CharField(max_length=20)
+    employment_status = models.CharField(max_length=20)
+    occupation = models.CharField(max_length=80, blank=True, default="")
+    monthly_income = models.PositiveIntegerField(default=0)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, related_name="members")
+    household_role = models.CharField(max_length=20, default="member")
+    mother = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    father = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    email = models.CharField(max_length=200, blank=True, default="")
+    mobile = models.CharField(max_length=20, blank=True, default="")
+    source_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    verified_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Business(models.Model):
+    uen = models.CharField(max_length=12, unique=True)
+    name = models.CharField(max_length=200)
+    entity_type = models.CharField(max_length=40)
+    industry = models.CharField(max_length=80)
+    registered_on = models.DateField()
+    status = models.CharField(max_length=20, default="live")
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="businesses")
+    source_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    verified_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "businesses"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BusinessRole(models.Model):
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="roles")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="business_roles")
+    role = models.CharField(max_length=20)  # owner / director / employee
+    since = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["business", "person", "role"], name="business_role_once")]

@@ -1,0 +1,67 @@
+"""The one Django Ninja API: every block's router, and the one mapping of errors to the JSON error shape."""
+
+import logging
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import SessionAuth
+
+from digigov.platform.errors import DomainError, error_body
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="DigiGov API",
+    version="1.0.0",
+    description="Services, applications, case work, messages, data access and KPIs of the DigiGov platform.",
+    auth=SessionAuth(),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request, exc: DomainError):
+    return api.create_response(request, error_body(code=exc.code, message=exc.message, fields=exc.fields), status=exc.status)
+
+
+def _field_name(loc: list) -> str:
+    # Ninja locations look like ["body", "body", "answers", "x"] or ["query", "q"]; drop the transport parts.
+    parts = [str(p) for p in loc if p not in {"body", "query", "path", "header", "cookie", "form"}]
+    return ".".join(parts) or "request"
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    fields = {}
+    for error in exc.errors:
+        fields.setdefault(_field_name(list(error.get("loc", []))), error.get("msg", "Invalid value"))
+    return api.create_response(
+        request, error_body(code="validation_failed", message="The request is not valid.", fields=fields), status=400
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return api.create_response(request, error_body(code="not_authenticated", message="Sign in to continue."), status=401)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, error_body(code="not_found", message="Not found."), status=404)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    code = {400: "bad_request", 401: "not_authenticated", 403: "not_permitted", 404: "not_found",
+            405: "method_not_allowed", 429: "too_many_requests"}.get(exc.status_code, "error")
+    return api.create_response(request, error_body(code=code, message=str(exc)), status=exc.status_code)
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc):
+    logger.exception("unhandled API error")
+    return api.create_response(
+        request, error_body(code="internal_error", message="Something went wrong on our side. Please try again."),
+        status=500,
+    )

@@ -1,0 +1,209 @@
+"""Django settings for DigiGov. Everything that differs between machines comes from the environment."""
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = BASE_DIR.parent.parent
+
+DIGIGOV_ENV = os.environ.get("DIGIGOV_ENV", "development")  # development | demo | test | production
+DEBUG = os.environ.get("DEBUG", "1" if DIGIGOV_ENV in {"development", "demo"} else "0") == "1"
+
+_insecure_default = "digigov-insecure-development-key-do-not-use-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY", _insecure_default)
+if DIGIGOV_ENV == "production" and SECRET_KEY == _insecure_default:
+    raise RuntimeError("SECRET_KEY must be set in production")
+
+ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "axes",
+    "digigov.platform",
+    "digigov.blocks.audit",
+    "digigov.blocks.registries",
+    "digigov.blocks.identity",
+    "digigov.blocks.consent",
+    "digigov.blocks.services",
+    "digigov.blocks.workflow",
+    "digigov.blocks.messaging",
+    "digigov.blocks.kpi",
+    "digigov.frontdoors.portal",
+    "digigov.frontdoors.backoffice",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "digigov.platform.middleware.RequestIdMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "digigov.platform.urls"
+WSGI_APPLICATION = "digigov.platform.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "platform" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "digigov.platform.context.platform",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{PROJECT_DIR / 'var' / 'digigov.sqlite3'}"),
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers proceed while one writer commits; IMMEDIATE takes the write lock at BEGIN so
+    # concurrent writers queue on busy_timeout instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0 if DIGIGOV_ENV == "test" else DATABASES["default"]["CONN_MAX_AGE"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "identity.Account"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "digigov.blocks.identity.backends.SignInIdBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if DIGIGOV_ENV == "test":
+    # Tests create many accounts; a fast hasher keeps the suite quick. Never used outside tests.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S105
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "portal:sign-in"
+
+# Login throttling (django-axes): lock a sign-in id after repeated failures from the same address.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "digigov.blocks.identity.backends.locked_out"
+AXES_VERBOSE = False
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ms", "Bahasa Melayu"), ("zh-hans", "中文"), ("ta", "தமிழ்")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Singapore")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = PROJECT_DIR / "var" / "static"
+STATICFILES_DIRS = [PROJECT_DIR / "frontend" / "dist"] if (PROJECT_DIR / "frontend" / "dist").exists() else []
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# Security headers and cookies. Cookies are Secure unless the deployment explicitly serves plain HTTP
+# (the local demo and tests on 127.0.0.1).
+HTTPS = os.environ.get("DIGIGOV_HTTPS", "0" if DIGIGOV_ENV in {"development", "demo", "test"} else "1") == "1"
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 8
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = HTTPS and os.environ.get("DIGIGOV_SSL_REDIRECT", "1") == "1"
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+
+# Email: real SMTP; host and port from the environment (a local aiosmtpd in tests, Mailpit or a relay in demo).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "1025"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "DigiGov <no-reply@digigov.example>")
+
+
+def _key_from_env(name: str, purpose: bytes) -> bytes:
+    """A 32-byte key from the environment (base64), or derived from SECRET_KEY outside production."""
+    if value := os.environ.get(name):
+        return base64.b64decode(value)
+    if DIGIGOV_ENV == "production":
+        raise RuntimeError(f"{name} must be set in production")
+    return hashlib.sha256(purpose + SECRET_KEY.encode()).digest()
+
+
+# National ID numbers are encrypted (AES-256-GCM) and looked up through a keyed blind index (HMAC-SHA256);
+# the two keys are distinct so that one leaking does not expose the other's purpose.
+DIGIGOV_DATA_KEY = _key_from_env("DIGIGOV_DATA_KEY", b"digigov:data-key:")
+DIGIGOV_BLIND_INDEX_KEY = _key_from_env("DIGIGOV_BLIND_INDEX_KEY", b"digigov:blind-index:")
+
+# The worker delivers outbox events; tests may deliver them inline after each commit.
+DIGIGOV_DELIVER_EVENTS_INLINE = os.environ.get("DIGIGOV_DELIVER_EVENTS_INLINE", "0") == "1"
+DIGIGOV_SITE_URL = os.environ.get("DIGIGOV_SITE_URL", "http://127.0.0.1:8000")
+DIGIGOV_BENCH = os.environ.get("DIGIGOV_BENCH", "0") == "1"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}, "django.db.backends": {"level": "WARNING"}},
+}
