@@ -65,3 +65,18 @@ def _unexpected(request, exc):
         request, error_body(code="internal_error", message="Something went wrong on our side. Please try again."),
         status=500,
     )
+
+
+def _register_routers() -> None:
+    from digigov.blocks.consent.api import router as consent_router
+    from digigov.blocks.kpi.api import router as kpi_router
+    from digigov.blocks.messaging.api import router as messaging_router
+    from digigov.blocks.registries.api import router as registries_router
+    from digigov.blocks.services.api import router as services_router
+    from digigov.blocks.workflow.api import router as workflow_router
+
+    for router in (services_router, workflow_router, messaging_router, consent_router, registries_router, kpi_router):
+        api.add_router("", router)
+
+
+_register_routers()

@@ -33,3 +33,6 @@ class EventHandled(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["event", "subscriber"], name="event_handled_once")]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber} handled {self.event_id}"

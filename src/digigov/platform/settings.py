@@ -15,7 +15,7 @@ DEBUG = os.environ.get("DEBUG", "1" if DIGIGOV_ENV in {"development", "demo"} el
 
 _insecure_default = "digigov-insecure-development-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", _insecure_default)
-if DIGIGOV_ENV == "production" and SECRET_KEY == _insecure_default:
+if _insecure_default == SECRET_KEY and DIGIGOV_ENV == "production":
     raise RuntimeError("SECRET_KEY must be set in production")
 
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")

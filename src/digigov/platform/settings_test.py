@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("DIGIGOV_ENV", "test")
-os.environ.setdefault("EMAIL_PORT", "0")  # tests start their own SMTP server and point EMAIL_PORT at it
+# Tests that check email start a real local SMTP server and switch to the SMTP backend (tests/conftest.py).
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
 from digigov.platform.settings import *  # noqa: E402, F403

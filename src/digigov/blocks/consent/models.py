@@ -20,6 +20,9 @@ class ConsentGrant(models.Model):
     decided_at = models.DateTimeField(auto_now_add=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.decision} {self.purpose_ref} ({len(self.elements)} elements)"
+
 
 class AccessRecord(models.Model):
     """One read of a person's data by someone other than that person: who, for which agency, what, why."""
@@ -38,3 +41,6 @@ class AccessRecord(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["person", "-accessed_at"], name="access_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.accessor_label} for {self.agency_id} at {self.accessed_at:%Y-%m-%d %H:%M}"

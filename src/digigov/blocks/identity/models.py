@@ -47,3 +47,6 @@ class OfficerRole(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "role"], name="officer_role_once")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.role}"

@@ -28,3 +28,6 @@ class TransactionEvent(models.Model):
         indexes = [
             models.Index(fields=["kind", "agency_code", "service_slug"], name="kpi_event_group_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.service_slug} {self.occurred_at:%Y-%m-%d}"

@@ -14,6 +14,9 @@ class Template(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "language"], name="template_key_language_once")]
 
+    def __str__(self) -> str:
+        return f"{self.key} ({self.language})"
+
 
 class Message(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -31,6 +34,9 @@ class Message(models.Model):
             models.UniqueConstraint(fields=["source_event_id", "template_key"], name="message_once_per_event")
         ]
         indexes = [models.Index(fields=["person", "-created_at"], name="message_person_idx")]
+
+    def __str__(self) -> str:
+        return self.subject
 
 
 class Delivery(models.Model):
@@ -55,3 +61,6 @@ class Delivery(models.Model):
     class Meta:
         verbose_name_plural = "deliveries"
         constraints = [models.UniqueConstraint(fields=["message", "channel"], name="delivery_once_per_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.status}"

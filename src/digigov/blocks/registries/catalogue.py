@@ -18,7 +18,7 @@ AGENCIES = [
 
 # key, label, data type, format, classification, owner agency code, allowed values
 ELEMENTS = [
-    ("person.national_id", "National ID number", "string", "^[STFGM][0-9]{7}[A-Z]$", "sensitive", "REG", []),
+    ("person.national_id", "National ID number", "string", "^[STFG][0-9]{7}[A-Z]$", "sensitive", "REG", []),
     ("person.full_name", "Full name", "string", "", "restricted", "REG", []),
     ("person.sex", "Sex", "code", "", "restricted", "REG", ["F", "M"]),
     ("person.date_of_birth", "Date of birth", "date", "ISO 8601 date", "restricted", "REG", []),

@@ -86,6 +86,9 @@ class Household(models.Model):
     source_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     verified_at = models.DateTimeField()
 
+    def __str__(self) -> str:
+        return f"Household {self.pk}"
+
 
 class Person(models.Model):
     national_id_encrypted = models.BinaryField()
@@ -139,3 +142,6 @@ class BusinessRole(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["business", "person", "role"], name="business_role_once")]
+
+    def __str__(self) -> str:
+        return f"{self.role} of {self.business_id}"

@@ -1,7 +1,7 @@
 """National ID numbers: a prefix letter, seven digits and a check letter (the NRIC/FIN scheme).
 
-S and T are citizens and permanent residents born before 2000 and from 2000; F and G (and M, from 2022)
-are foreigners. The check letter is a weighted sum of the digits modulo 11, offset for T and G, looked up
+S and T are citizens and permanent residents born before 2000 and from 2000; F and G are foreigners
+registered before 2000 and from 2000. The check letter is a weighted sum of the digits modulo 11, offset for T and G, looked up
 in a table per group.
 """
 
@@ -10,14 +10,13 @@ import re
 _WEIGHTS = (2, 7, 6, 5, 4, 3, 2)
 _RESIDENT_LETTERS = "JZIHGFEDCBA"
 _FOREIGNER_LETTERS = "XWUTRQPNMLK"
-_M_LETTERS = "KLJNPQRTUWX"
-_OFFSET = {"S": 0, "T": 4, "F": 0, "G": 4, "M": 3}
-_PATTERN = re.compile(r"^[STFGM]\d{7}[A-Z]$")
+_OFFSET = {"S": 0, "T": 4, "F": 0, "G": 4}
+_PATTERN = re.compile(r"^[STFG]\d{7}[A-Z]$")
 
 
 def check_letter(*, prefix: str, digits: str) -> str:
     total = sum(int(d) * w for d, w in zip(digits, _WEIGHTS, strict=True)) + _OFFSET[prefix]
-    table = _RESIDENT_LETTERS if prefix in "ST" else _M_LETTERS if prefix == "M" else _FOREIGNER_LETTERS
+    table = _RESIDENT_LETTERS if prefix in "ST" else _FOREIGNER_LETTERS
     return table[total % 11]
 
 

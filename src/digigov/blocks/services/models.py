@@ -70,6 +70,9 @@ class FormField(models.Model):
         ordering = ["order", "id"]
         constraints = [models.UniqueConstraint(fields=["service", "key"], name="form_field_key_once")]
 
+    def __str__(self) -> str:
+        return self.key
+
 
 class ApplicationStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -103,6 +106,9 @@ class Application(models.Model):
     class Meta:
         indexes = [models.Index(fields=["applicant", "-created_at"], name="application_applicant_idx")]
 
+    def __str__(self) -> str:
+        return self.reference or f"Draft {self.pk}"
+
     @property
     def is_prefilled(self) -> bool:
         return any(answer.get("source") == "verified" for answer in self.answers.values())
@@ -124,10 +130,16 @@ class ApplicationStep(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.status} at {self.at:%Y-%m-%d %H:%M}"
+
 
 class ReferenceCounter(models.Model):
     prefix = models.CharField(max_length=30, unique=True)
     last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.last}"
 
 
 class Rating(models.Model):
@@ -140,3 +152,6 @@ class Rating(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=6), name="rating_1_to_6")]
+
+    def __str__(self) -> str:
+        return f"{self.score}/6"

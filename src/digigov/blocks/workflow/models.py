@@ -25,6 +25,9 @@ class Task(models.Model):
     class Meta:
         indexes = [models.Index(fields=["agency", "status", "due_at"], name="task_queue_idx")]
 
+    def __str__(self) -> str:
+        return f"Task {self.pk} ({self.status})"
+
 
 class Decision(models.Model):
     class Outcome(models.TextChoices):
@@ -37,3 +40,6 @@ class Decision(models.Model):
     reason = models.TextField(blank=True, default="")
     decided_by = models.ForeignKey("identity.Account", on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.outcome} by {self.decided_by_id}"

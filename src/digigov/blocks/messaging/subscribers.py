@@ -1,0 +1,56 @@
+"""Messaging reacts to application events with a message to the applicant (inbox + email)."""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from digigov.blocks.consent.actions import access_record
+from digigov.blocks.messaging import actions
+from digigov.blocks.messaging.backends import email_sender
+from digigov.blocks.registries.queries import AccessContext, agency_get, person_contact_get
+from digigov.platform.outbox import subscribe
+
+
+def _notify(*, event, template_key: str, extra: dict | None = None) -> None:
+    payload = event.payload
+    agency = agency_get(code=payload["agency_code"])
+    contact = person_contact_get(person_id=payload["person_id"])
+    # Looking up where to send the message is itself a read of the person's data, so it is recorded.
+    access_record(
+        person_id=payload["person_id"], elements=["person.full_name", "person.email"],
+        context=AccessContext(
+            accessor=None, agency=agency,
+            purpose=_("Send you updates about application %(reference)s") % {"reference": payload["reference"]},
+            service_ref=f"application:{payload['reference']}", legal_basis=_("Your application"),
+        ),
+    )
+    link = f"{settings.DIGIGOV_SITE_URL}/applications/{payload['application_id']}/"
+    actions.message_create(
+        person_id=payload["person_id"], template_key=template_key, source_event_id=event.event_id,
+        email=contact["email"], link=link,
+        context={
+            "name": contact["full_name"], "reference": payload["reference"], "service": payload["service_name"],
+            "agency": agency.name, "link": link, **(extra or {}),
+        },
+    )
+
+
+@subscribe(event_type="application.submitted", name="messaging.acknowledge")
+def on_submitted(event) -> None:
+    _notify(event=event, template_key="application-received")
+
+
+@subscribe(event_type="application.info_requested", name="messaging.ask_for_information")
+def on_info_requested(event) -> None:
+    _notify(event=event, template_key="more-info-needed", extra={"question": event.payload["question"]})
+
+
+@subscribe(event_type="application.decided", name="messaging.decision")
+def on_decided(event) -> None:
+    key = "application-approved" if event.payload["outcome"] == "approved" else "application-rejected"
+    _notify(event=event, template_key=key, extra={"reason": event.payload["reason"]})
+
+
+@subscribe(event_type="message.queued", name="messaging.email_send", transactional=False)
+def on_message_queued(event) -> None:
+    if event.payload["channel"] == "email":
+        actions.email_delivery_send(delivery_id=event.payload["delivery_id"], sender=email_sender())

@@ -1,0 +1,323 @@
+"""Every write to applications: start, pre-fill with consent, save a draft, submit, answer, decide, rate."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from digigov.blocks.audit.actions import entry_record
+from digigov.blocks.consent.actions import consent_decide
+from digigov.blocks.registries.queries import AccessContext, person_attributes_get
+from digigov.blocks.services.errors import AlreadyDecided, IdempotencyKeyReused, NotYetDecided
+from digigov.blocks.services.events import (
+    ApplicationDecided,
+    ApplicationInfoProvided,
+    ApplicationInfoRequested,
+    ApplicationSubmitted,
+    ServiceRated,
+)
+from digigov.blocks.services.forms import answers_clean
+from digigov.blocks.services.models import (
+    Application,
+    ApplicationStatus,
+    ApplicationStep,
+    Rating,
+    ReferenceCounter,
+    Service,
+)
+from digigov.platform import outbox
+from digigov.platform.errors import Conflict, NotPermitted, ValidationFailed
+
+EDITABLE = {ApplicationStatus.DRAFT}
+
+
+def _actor_label(account: Any) -> str:
+    if account is None:
+        return _("DigiGov")
+    if account.kind == "officer":
+        return account.agency.name if account.agency_id else _("An officer")
+    return _("You")
+
+
+def _require_applicant(*, account: Any, application: Application) -> None:
+    if account.kind != "person" or application.account_id != account.pk:
+        raise NotPermitted()
+
+
+def _prefill_elements(*, service: Service) -> list[str]:
+    return [f.data_element.key for f in service.fields.select_related("data_element") if f.data_element_id]
+
+
+def _reference_next(*, service: Service) -> str:
+    """Human-friendly, gap-tolerant reference: AGENCY-YEAR-NNNNNN, counted per agency and year."""
+    prefix = f"{service.agency.code}-{timezone.localdate().year}"
+    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(prefix=prefix)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{prefix}-{counter.last:06d}"
+
+
+def _step(*, application: Application, actor: Any, note: str = "") -> None:
+    ApplicationStep.objects.create(
+        application=application, status=application.status, actor_label=_actor_label(actor), note=note
+    )
+
+
+@transaction.atomic
+def application_start(*, account: Any, service: Service) -> Application:
+    """Open (or resume) the person's draft application for a service."""
+    if account.kind != "person" or account.person_id is None:
+        raise NotPermitted(_("Only a person can apply for this service."))
+    if not service.is_active:
+        raise Conflict(_("This service is not taking applications."))
+    draft = Application.objects.filter(account=account, service=service, status=ApplicationStatus.DRAFT).first()
+    if draft:
+        return draft
+    application = Application.objects.create(service=service, applicant_id=account.person_id, account=account)
+    _step(application=application, actor=account)
+    entry_record(actor=account, action="services:application:start", object_type="application", object_id=application.pk)
+    return application
+
+
+def _prefill(*, account: Any, application: Application, granted: bool) -> None:
+    service = application.service
+    elements = _prefill_elements(service=service)
+    grant = consent_decide(
+        account=account, requester_agency=service.agency, purpose_ref=f"service:{service.slug}",
+        purpose=service.purpose, elements=elements, granted=granted,
+    )
+    application.prefill_decision = grant.decision
+    application.consent_grant_id = grant.pk
+    if not granted or not elements:
+        return
+    values = person_attributes_get(
+        person_id=account.person_id,
+        elements=elements,
+        access=AccessContext(
+            accessor=None, agency=service.agency, purpose=service.purpose, service_ref=f"service:{service.slug}",
+            legal_basis=_("Your consent"), consent_grant_id=grant.pk,
+        ),
+    )
+    answers = dict(application.answers)
+    for field in service.fields.select_related("data_element"):
+        if not field.data_element_id:
+            continue
+        verified = values[field.data_element.key]
+        if verified.value is None:
+            continue  # nothing on record: the person answers this one themselves
+        answers[field.key] = {
+            "value": verified.value, "source": "verified", "agency": verified.agency_code,
+            "agency_name": verified.agency_name, "verified_at": verified.verified_at.isoformat(),
+        }
+    application.answers = answers
+
+
+@transaction.atomic
+def application_prefill_decide(*, account: Any, application: Application, granted: bool) -> Application:
+    """Record the person's consent decision; on consent, fill the form with verified values."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _require_applicant(account=account, application=application)
+    if application.status not in EDITABLE:
+        raise Conflict(_("This application has already been submitted."))
+    _prefill(account=account, application=application, granted=granted)
+    application.save(update_fields=["answers", "prefill_decision", "consent_grant_id", "updated_at"])
+    entry_record(
+        actor=account, action="services:application:prefill", object_type="application", object_id=application.pk,
+        detail={"decision": application.prefill_decision},
+    )
+    return application
+
+
+def _verified_answers(application: Application) -> dict[str, dict]:
+    return {k: v for k, v in application.answers.items() if v.get("source") == "verified"}
+
+
+@transaction.atomic
+def application_draft_save(*, account: Any, application: Application, answers: Mapping[str, Any]) -> Application:
+    """Save whatever the person has answered so far; only well-formed answers are kept."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _require_applicant(account=account, application=application)
+    if application.status not in EDITABLE:
+        raise Conflict(_("This application has already been submitted."))
+    fields = list(application.service.fields.all())
+    cleaned, errors = answers_clean(
+        fields=fields, answers=answers, verified=_verified_answers(application), complete=False
+    )
+    application.answers = cleaned
+    application.save(update_fields=["answers", "updated_at"])
+    entry_record(actor=account, action="services:application:save", object_type="application", object_id=application.pk)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return application
+
+
+def _submit(*, account: Any, application: Application, answers: Mapping[str, Any], idempotency_key: str | None) -> None:
+    service = application.service
+    cleaned, errors = answers_clean(
+        fields=list(service.fields.all()), answers=answers, verified=_verified_answers(application), complete=True
+    )
+    if errors:
+        raise ValidationFailed(fields=errors)
+    now = timezone.now()
+    application.answers = cleaned
+    application.status = ApplicationStatus.SUBMITTED
+    application.reference = _reference_next(service=service)
+    application.submitted_at = now
+    application.idempotency_key = idempotency_key
+    application.save()
+    _step(application=application, actor=account)
+    entry_record(
+        actor=account, action="services:application:submit", object_type="application", object_id=application.pk,
+        detail={"reference": application.reference},
+    )
+    outbox.publish(ApplicationSubmitted(
+        application_id=str(application.pk), reference=application.reference, person_id=application.applicant_id,
+        service_slug=service.slug, service_name=service.name, agency_code=service.agency.code,
+        audience=service.audience, channel=application.channel, prefilled=application.is_prefilled,
+        submitted_at=now.isoformat(),
+    ))
+
+
+def _replayed(*, account: Any, idempotency_key: str | None, service: Service) -> Application | None:
+    if not idempotency_key:
+        return None
+    existing = Application.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is None:
+        return None
+    if existing.account_id != account.pk or existing.service_id != service.pk:
+        raise IdempotencyKeyReused()
+    return existing
+
+
+@transaction.atomic
+def application_submit(
+    *, account: Any, application: Application, answers: Mapping[str, Any], idempotency_key: str | None = None
+) -> Application:
+    """Submit a draft. Submitting again (a double click, a retried request) returns the same application."""
+    if existing := _replayed(account=account, idempotency_key=idempotency_key, service=application.service):
+        return existing
+    application = Application.objects.select_for_update().select_related("service__agency").get(pk=application.pk)
+    _require_applicant(account=account, application=application)
+    if application.status != ApplicationStatus.DRAFT:
+        return application
+    _submit(account=account, application=application, answers=answers, idempotency_key=idempotency_key)
+    return application
+
+
+@transaction.atomic
+def application_apply(
+    *, account: Any, service: Service, answers: Mapping[str, Any], consent_to_prefill: bool, idempotency_key: str
+) -> tuple[Application, bool]:
+    """Start, pre-fill and submit in one step (the API's way to apply). Returns (application, created)."""
+    if existing := _replayed(account=account, idempotency_key=idempotency_key, service=service):
+        return existing, False
+    if account.kind != "person" or account.person_id is None:
+        raise NotPermitted(_("Only a person can apply for this service."))
+    if not service.is_active:
+        raise Conflict(_("This service is not taking applications."))
+    application = Application(service=service, applicant_id=account.person_id, account=account)
+    _prefill(account=account, application=application, granted=consent_to_prefill)
+    _submit(account=account, application=application, answers=answers, idempotency_key=idempotency_key)
+    return application, True
+
+
+@transaction.atomic
+def application_respond(*, account: Any, application: Application, response: str) -> Application:
+    """The applicant answers an officer's request for more information."""
+    application = Application.objects.select_for_update().select_related("service__agency").get(pk=application.pk)
+    _require_applicant(account=account, application=application)
+    if application.status != ApplicationStatus.MORE_INFO:
+        raise Conflict(_("No information has been asked for."))
+    response = (response or "").strip()
+    if not response:
+        raise ValidationFailed(fields={"response": _("Enter your answer")})
+    if len(response) > 4000:
+        raise ValidationFailed(fields={"response": _("Must be 4000 characters or fewer")})
+    application.status = ApplicationStatus.IN_REVIEW
+    application.save(update_fields=["status", "updated_at"])
+    _step(application=application, actor=account, note=response)
+    entry_record(actor=account, action="services:application:respond", object_type="application", object_id=application.pk)
+    outbox.publish(ApplicationInfoProvided(
+        application_id=str(application.pk), reference=application.reference, agency_code=application.service.agency.code
+    ))
+    return application
+
+
+@transaction.atomic
+def application_review_start(*, officer: Any, application: Application) -> Application:
+    """An officer has picked the application up."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status == ApplicationStatus.SUBMITTED:
+        application.status = ApplicationStatus.IN_REVIEW
+        application.save(update_fields=["status", "updated_at"])
+        _step(application=application, actor=officer)
+    return application
+
+
+@transaction.atomic
+def application_decide(*, officer: Any, application: Application, outcome: str, reason: str) -> Application:
+    """Record an officer's decision: approved, rejected (with a reason the applicant sees) or more_info."""
+    application = Application.objects.select_for_update().select_related("service__agency").get(pk=application.pk)
+    service = application.service
+    if officer.kind != "officer" or officer.agency_id != service.agency_id:
+        raise NotPermitted()
+    if application.is_decided:
+        raise AlreadyDecided()
+    if application.status == ApplicationStatus.DRAFT:
+        raise Conflict(_("This application has not been submitted."))
+    reason = (reason or "").strip()
+    if outcome in {ApplicationStatus.REJECTED, ApplicationStatus.MORE_INFO} and not reason:
+        field = "reason" if outcome == ApplicationStatus.REJECTED else "question"
+        raise ValidationFailed(fields={field: _("Explain this to the applicant")})
+    now = timezone.now()
+    if outcome == ApplicationStatus.MORE_INFO:
+        application.status = ApplicationStatus.MORE_INFO
+        application.info_request = reason
+        application.save(update_fields=["status", "info_request", "updated_at"])
+        _step(application=application, actor=officer, note=reason)
+        outbox.publish(ApplicationInfoRequested(
+            application_id=str(application.pk), reference=application.reference, person_id=application.applicant_id,
+            service_name=service.name, agency_code=service.agency.code, question=reason,
+        ))
+    elif outcome in {ApplicationStatus.APPROVED, ApplicationStatus.REJECTED}:
+        application.status = outcome
+        application.decision_reason = reason
+        application.decided_at = now
+        application.save(update_fields=["status", "decision_reason", "decided_at", "updated_at"])
+        _step(application=application, actor=officer, note=reason)
+        outbox.publish(ApplicationDecided(
+            application_id=str(application.pk), reference=application.reference, person_id=application.applicant_id,
+            service_slug=service.slug, service_name=service.name, agency_code=service.agency.code,
+            audience=service.audience, channel=application.channel, prefilled=application.is_prefilled,
+            outcome=outcome, reason=reason, submitted_at=application.submitted_at.isoformat(),
+            decided_at=now.isoformat(),
+        ))
+    else:
+        raise ValidationFailed(fields={"outcome": _("Choose a decision")})
+    entry_record(
+        actor=officer, action=f"services:application:{outcome}", object_type="application", object_id=application.pk
+    )
+    return application
+
+
+@transaction.atomic
+def application_rate(*, account: Any, application: Application, score: int, comment: str = "") -> Rating:
+    """Satisfaction on the 6-point scale, once per application, after it is decided."""
+    application = Application.objects.select_for_update().select_related("service__agency").get(pk=application.pk)
+    _require_applicant(account=account, application=application)
+    if not application.is_decided:
+        raise NotYetDecided()
+    if not isinstance(score, int) or not 1 <= score <= 6:
+        raise ValidationFailed(fields={"score": _("Choose a score from 1 to 6")})
+    if Rating.objects.filter(application=application).exists():
+        raise Conflict(_("You have already rated this service. Thank you."))
+    rating = Rating.objects.create(application=application, score=score, comment=(comment or "").strip()[:2000])
+    entry_record(actor=account, action="services:application:rate", object_type="application", object_id=application.pk)
+    outbox.publish(ServiceRated(
+        application_id=str(application.pk), service_slug=application.service.slug,
+        agency_code=application.service.agency.code, audience=application.service.audience, score=score,
+        rated_at=rating.rated_at.isoformat(),
+    ))
+    return rating

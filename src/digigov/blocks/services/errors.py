@@ -1,0 +1,18 @@
+from django.utils.translation import gettext_lazy as _
+
+from digigov.platform.errors import Conflict
+
+
+class AlreadyDecided(Conflict):
+    code = "application_already_decided"
+    default_message = _("This application has already been decided.")
+
+
+class NotYetDecided(Conflict):
+    code = "application_not_decided"
+    default_message = _("You can rate a service once your application has been decided.")
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+    default_message = _("This idempotency key was already used for a different request.")
