@@ -4,9 +4,9 @@ import socket
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.test import Client
 
 from digigov.platform.outbox import dispatch_all
+from tests.support import entered_answers, officer_account
 
 NATION_RESIDENTS = 300
 NATION_SEED = 7
@@ -42,12 +42,6 @@ def other_citizen(nation):
     return account_for_sign_in_id(nation.demo_spouse_national_id)
 
 
-def officer_account(username: str):
-    from digigov.blocks.identity.models import Account
-
-    return Account.objects.select_related("agency").get(username=username)
-
-
 @pytest.fixture
 def ssa_officer(nation):
     return officer_account("ssa.case")
@@ -56,16 +50,6 @@ def ssa_officer(nation):
 @pytest.fixture
 def hsg_officer(nation):
     return officer_account("hsg.case")
-
-
-def signed_in_client(account) -> Client:
-    """A test client with a fully signed-in session (both factors done), as the sign-in page leaves it."""
-    client = Client()
-    client.force_login(account, backend="digigov.blocks.identity.backends.SignInIdBackend")
-    session = client.session
-    session["mfa_verified"] = True
-    session.save()
-    return client
 
 
 @pytest.fixture
@@ -101,25 +85,6 @@ def smtp_server(settings):
     settings.EMAIL_PORT = port
     yield inbox
     controller.stop()
-
-
-
-
-def entered_answers(service) -> dict:
-    """Valid answers for every field a person must type (those without a verified value)."""
-    from digigov.blocks.services.queries import service_fields
-
-    samples = {
-        "text": "Sample answer", "textarea": "A longer sample answer.", "date": "2026-01-15", "integer": "2",
-        "money": "1200.50", "yesno": "yes", "email": "someone@example.org", "phone": "+65 8123 4567",
-    }
-    answers = {}
-    for field in service_fields(service=service):
-        if field.field_type == "choice":
-            answers[field.key] = str(field.choices[0][0])
-        else:
-            answers[field.key] = samples[field.field_type]
-    return answers
 
 
 @pytest.fixture

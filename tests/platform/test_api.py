@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from tests.conftest import entered_answers, signed_in_client
+from tests.support import entered_answers, signed_in_client
 
 
 def _error(response) -> dict:

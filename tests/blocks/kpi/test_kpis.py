@@ -3,7 +3,7 @@ from digigov.blocks.kpi.models import TransactionEvent
 from digigov.blocks.services.actions import application_apply, application_rate
 from digigov.blocks.workflow import actions as workflow
 from digigov.blocks.workflow.models import Task
-from tests.conftest import entered_answers
+from tests.support import entered_answers
 
 
 def _decide(*, application, officer, deliver_events, outcome="approve"):

@@ -6,7 +6,7 @@ from digigov.blocks.services.errors import IdempotencyKeyReused, NotYetDecided
 from digigov.blocks.services.models import Application, ApplicationStatus
 from digigov.platform.errors import NotFound, NotPermitted, ValidationFailed
 from digigov.platform.models import Event
-from tests.conftest import entered_answers
+from tests.support import entered_answers
 
 
 def _verified_keys(service) -> set[str]:
@@ -27,7 +27,7 @@ def test_consent_prefills_every_requested_element_with_its_source(citizen, baby_
 def test_prefill_is_recorded_as_an_access_by_the_service_agency(citizen, baby_bonus):
     before = AccessRecord.objects.filter(person_id=citizen.person_id).count()
     application = actions.application_start(account=citizen, service=baby_bonus)
-    actions.application_prefill_decide(account=citizen, application=application, granted=True)
+    application = actions.application_prefill_decide(account=citizen, application=application, granted=True)
     record = AccessRecord.objects.filter(person_id=citizen.person_id).latest("id")
     assert AccessRecord.objects.filter(person_id=citizen.person_id).count() == before + 1
     assert record.agency == baby_bonus.agency

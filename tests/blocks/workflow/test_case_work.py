@@ -5,7 +5,7 @@ from digigov.blocks.workflow import actions, queries
 from digigov.blocks.workflow.errors import TaskClosed, TaskTaken
 from digigov.blocks.workflow.models import Task, TaskStatus
 from digigov.platform.errors import NotFound, NotPermitted, ValidationFailed
-from tests.conftest import officer_account
+from tests.support import officer_account
 
 
 @pytest.fixture

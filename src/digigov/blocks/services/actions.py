@@ -134,23 +134,31 @@ def _verified_answers(application: Application) -> dict[str, dict]:
     return {k: v for k, v in application.answers.items() if v.get("source") == "verified"}
 
 
-@transaction.atomic
 def application_draft_save(*, account: Any, application: Application, answers: Mapping[str, Any]) -> Application:
-    """Save whatever the person has answered so far; only well-formed answers are kept."""
+    """Save whatever the person has answered so far. Well-formed answers are kept even when others are not;
+    the malformed ones are then reported as ValidationFailed, after the save has committed."""
+    application, errors = _draft_write(account=account, application=application, answers=answers)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return application
+
+
+@transaction.atomic
+def _draft_write(
+    *, account: Any, application: Application, answers: Mapping[str, Any]
+) -> tuple[Application, dict[str, str]]:
     application = Application.objects.select_for_update().get(pk=application.pk)
     _require_applicant(account=account, application=application)
     if application.status not in EDITABLE:
         raise Conflict(_("This application has already been submitted."))
-    fields = list(application.service.fields.all())
     cleaned, errors = answers_clean(
-        fields=fields, answers=answers, verified=_verified_answers(application), complete=False
+        fields=list(application.service.fields.all()), answers=answers, verified=_verified_answers(application),
+        complete=False,
     )
     application.answers = cleaned
     application.save(update_fields=["answers", "updated_at"])
     entry_record(actor=account, action="services:application:save", object_type="application", object_id=application.pk)
-    if errors:
-        raise ValidationFailed(fields=errors)
-    return application
+    return application, errors
 
 
 def _submit(*, account: Any, application: Application, answers: Mapping[str, Any], idempotency_key: str | None) -> None:

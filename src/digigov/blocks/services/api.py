@@ -1,7 +1,7 @@
 import uuid
 
 from django.http import HttpRequest
-from ninja import Header, Router
+from ninja import Header, Router, Status
 
 from digigov.blocks.identity.api_auth import person_of
 from digigov.blocks.services import actions, queries
@@ -85,7 +85,7 @@ def apply(request: HttpRequest, slug: str, body: ApplyIn, idempotency_key: str =
         account=person_of(request), service=queries.service_get(slug=slug), answers=body.answers,
         consent_to_prefill=body.consent_to_prefill, idempotency_key=idempotency_key,
     )
-    return (201 if created else 200), _application_out(application)
+    return Status(201 if created else 200, _application_out(application))
 
 
 @router.get("/applications", response=list[ApplicationOut], summary="My applications")
@@ -111,4 +111,4 @@ def respond(request: HttpRequest, application_id: uuid.UUID, body: ResponseIn):
 def rate(request: HttpRequest, application_id: uuid.UUID, body: RatingIn):
     application = queries.access_application(account=request.auth, application_id=application_id)
     rating = actions.application_rate(account=request.auth, application=application, score=body.score, comment=body.comment)
-    return 201, rating
+    return Status(201, rating)

@@ -2,7 +2,7 @@ import datetime as dt
 import uuid
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from digigov.blocks.identity.api_auth import officer_of
 from digigov.blocks.workflow import actions, queries
@@ -59,7 +59,7 @@ def decide(request: HttpRequest, task_id: uuid.UUID, body: DecisionIn):
     officer = officer_of(request)
     task = queries.access_task(officer=officer, task_id=task_id)
     decision = actions.task_decide(officer=officer, task=task, outcome=body.outcome, reason=body.reason)
-    return 201, {
+    return Status(201, {
         "outcome": decision.outcome, "reason": decision.reason, "decided_by": officer.username,
         "decided_at": decision.decided_at,
-    }
+    })

@@ -1,0 +1,36 @@
+"""Helpers shared by tests (fixtures live in conftest.py)."""
+
+from django.test import Client
+
+
+def officer_account(username: str):
+    from digigov.blocks.identity.models import Account
+
+    return Account.objects.select_related("agency").get(username=username)
+
+
+def signed_in_client(account) -> Client:
+    """A test client with a fully signed-in session (both factors done), as the sign-in page leaves it."""
+    client = Client()
+    client.force_login(account, backend="digigov.blocks.identity.backends.SignInIdBackend")
+    session = client.session
+    session["mfa_verified"] = True
+    session.save()
+    return client
+
+
+def entered_answers(service) -> dict:
+    """Valid answers for every field a person must type (those without a verified value)."""
+    from digigov.blocks.services.queries import service_fields
+
+    samples = {
+        "text": "Sample answer", "textarea": "A longer sample answer.", "date": "2026-01-15", "integer": "2",
+        "money": "1200.50", "yesno": "yes", "email": "someone@example.org", "phone": "+65 8123 4567",
+    }
+    answers = {}
+    for field in service_fields(service=service):
+        if field.field_type == "choice":
+            answers[field.key] = str(field.choices[0][0])
+        else:
+            answers[field.key] = samples[field.field_type]
+    return answers
