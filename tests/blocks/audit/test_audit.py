@@ -29,3 +29,16 @@ def test_postgresql_itself_refuses_updates_and_deletes_of_audit_entries(submitte
     for statement in ("UPDATE audit_auditentry SET action = 'x' WHERE id = %s", "DELETE FROM audit_auditentry WHERE id = %s"):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement, [entry_id])
+
+
+def test_sign_ins_and_failures_are_audited_without_the_typed_id(nation, citizen):
+    from django.test import Client
+
+    client = Client()
+    client.post("/sign-in/", {"sign_in_id": nation.demo_citizen_national_id, "password": "wrong-password"})
+    client.post("/sign-in/", {"sign_in_id": nation.demo_citizen_national_id, "password": nation.demo_password})
+    actions = list(AuditEntry.objects.order_by("-id").values_list("action", "actor_id", "detail")[:5])
+    assert ("identity:session:sign-in", citizen.pk, {}) in actions
+    assert any(a == "identity:session:sign-in-failed" for a, _actor, _detail in actions)
+    recorded = " ".join(f"{a.action} {a.object_id} {a.detail}" for a in AuditEntry.objects.all())
+    assert nation.demo_citizen_national_id not in recorded
