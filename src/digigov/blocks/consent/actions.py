@@ -8,7 +8,8 @@ from digigov.blocks.consent.models import AccessRecord, ConsentGrant
 from digigov.platform.request_context import request_id_get
 
 
-@transaction.atomic
+# No savepoint: these run inside the caller's action, which succeeds or fails as a whole.
+@transaction.atomic(savepoint=False)
 def consent_decide(
     *, account: Any, requester_agency: Any, purpose_ref: str, purpose: str, elements: Sequence[str], granted: bool
 ) -> ConsentGrant:
@@ -28,7 +29,7 @@ def consent_decide(
     return grant
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def access_record(*, person_id: int, elements: list[str], context: Any) -> AccessRecord:
     """Record one read of a person's data; called by the registries for every read by someone else."""
     accessor = context.accessor

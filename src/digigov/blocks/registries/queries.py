@@ -69,28 +69,35 @@ def person_id_by_national_id(*, national_id: str) -> int | None:
     ).first()
 
 
-def _person_view(*, person_id: int) -> PersonView:
+def _person_view(*, person_id: int, with_business: bool = True) -> PersonView:
     try:
         person = Person.objects.select_related("household__address", "source_agency").get(pk=person_id)
     except Person.DoesNotExist:
         raise NotFound() from None
-    members = list(Person.objects.filter(household_id=person.household_id)) if person.household_id else []
-    children = list(Person.objects.filter(Q(mother_id=person.pk) | Q(father_id=person.pk)))
+    # Household members and children (who may live elsewhere) in one query.
+    related = Q(mother_id=person.pk) | Q(father_id=person.pk)
+    if person.household_id:
+        related |= Q(household_id=person.household_id)
+    relatives = list(Person.objects.filter(related))
+    members = [p for p in relatives if person.household_id and p.household_id == person.household_id]
+    children = [p for p in relatives if person.pk in (p.mother_id, p.father_id)]
     spouse = None
-    if person.marital_status == "married":
+    if person.marital_status == "married" and person.household_role in {"head", "spouse"}:
         spouse = next(
-            (m for m in members if m.pk != person.pk and m.household_role in {"head", "spouse"}
-             and person.household_role in {"head", "spouse"} and m.marital_status == "married"),
+            (m for m in members
+             if m.pk != person.pk and m.household_role in {"head", "spouse"} and m.marital_status == "married"),
             None,
         )
-    role = (
-        BusinessRole.objects.select_related("business__address")
-        .filter(person_id=person.pk, role__in=["owner", "director"])
-        .order_by("since")
-        .first()
-    )
-    business = role.business if role else None
-    employees = BusinessRole.objects.filter(business=business, role="employee").count() if business else 0
+    business, employees = None, 0
+    if with_business:
+        role = (
+            BusinessRole.objects.select_related("business__address")
+            .filter(person_id=person.pk, role__in=["owner", "director"])
+            .order_by("since")
+            .first()
+        )
+        business = role.business if role else None
+        employees = BusinessRole.objects.filter(business=business, role="employee").count() if business else 0
     return PersonView(
         person=person,
         address=person.household.address if person.household_id else None,
@@ -132,7 +139,8 @@ def person_attributes_get(*, person_id: int, elements: Sequence[str], access: Ac
     """Verified values of `elements` for a person. Records the read unless the reader is the person."""
     from digigov.blocks.consent import actions as consent_actions
 
-    values = _verified_values(view=_person_view(person_id=person_id), elements=elements)
+    view = _person_view(person_id=person_id, with_business=any(e.startswith("business.") for e in elements))
+    values = _verified_values(view=view, elements=elements)
     accessor = access.accessor
     if accessor is None or getattr(accessor, "person_id", None) != person_id:
         consent_actions.access_record(person_id=person_id, elements=list(elements), context=access)

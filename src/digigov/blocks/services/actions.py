@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,7 @@ from digigov.blocks.services.models import (
     Application,
     ApplicationStatus,
     ApplicationStep,
+    FormField,
     Rating,
     ReferenceCounter,
     Service,
@@ -46,17 +47,23 @@ def _require_applicant(*, account: Any, application: Application) -> None:
         raise NotPermitted()
 
 
-def _prefill_elements(*, service: Service) -> list[str]:
-    return [f.data_element.key for f in service.fields.select_related("data_element") if f.data_element_id]
+def _form_fields(*, service: Service) -> list[FormField]:
+    """The e-form's fields, loaded once per action (pre-fill, validation and submission all need them)."""
+    return list(service.fields.select_related("data_element"))
 
 
 def _reference_next(*, service: Service) -> str:
-    """Human-friendly, gap-tolerant reference: AGENCY-YEAR-NNNNNN, counted per agency and year."""
+    """Human-friendly reference: AGENCY-YEAR-NNNNNN, counted per agency and year. One UPDATE ... RETURNING
+    increments and reads the counter under the row lock (SQLite 3.35+ and PostgreSQL both support it)."""
     prefix = f"{service.agency.code}-{timezone.localdate().year}"
-    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(prefix=prefix)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{prefix}-{counter.last:06d}"
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE prefix = %s RETURNING last", [prefix])  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:  # the first reference of this agency and year
+        counter, created = ReferenceCounter.objects.get_or_create(prefix=prefix, defaults={"last": 1})
+        return f"{prefix}-{1:06d}" if created else _reference_next(service=service)
+    return f"{prefix}-{row[0]:06d}"
 
 
 def _step(*, application: Application, actor: Any, note: str = "") -> None:
@@ -81,9 +88,9 @@ def application_start(*, account: Any, service: Service) -> Application:
     return application
 
 
-def _prefill(*, account: Any, application: Application, granted: bool) -> None:
+def _prefill(*, account: Any, application: Application, granted: bool, fields: list[FormField]) -> None:
     service = application.service
-    elements = _prefill_elements(service=service)
+    elements = [f.data_element.key for f in fields if f.data_element_id]
     grant = consent_decide(
         account=account, requester_agency=service.agency, purpose_ref=f"service:{service.slug}",
         purpose=service.purpose, elements=elements, granted=granted,
@@ -101,7 +108,7 @@ def _prefill(*, account: Any, application: Application, granted: bool) -> None:
         ),
     )
     answers = dict(application.answers)
-    for field in service.fields.select_related("data_element"):
+    for field in fields:
         if not field.data_element_id:
             continue
         verified = values[field.data_element.key]
@@ -121,7 +128,7 @@ def application_prefill_decide(*, account: Any, application: Application, grante
     _require_applicant(account=account, application=application)
     if application.status not in EDITABLE:
         raise Conflict(_("This application has already been submitted."))
-    _prefill(account=account, application=application, granted=granted)
+    _prefill(account=account, application=application, granted=granted, fields=_form_fields(service=application.service))
     application.save(update_fields=["answers", "prefill_decision", "consent_grant_id", "updated_at"])
     entry_record(
         actor=account, action="services:application:prefill", object_type="application", object_id=application.pk,
@@ -152,7 +159,7 @@ def _draft_write(
     if application.status not in EDITABLE:
         raise Conflict(_("This application has already been submitted."))
     cleaned, errors = answers_clean(
-        fields=list(application.service.fields.all()), answers=answers, verified=_verified_answers(application),
+        fields=_form_fields(service=application.service), answers=answers, verified=_verified_answers(application),
         complete=False,
     )
     application.answers = cleaned
@@ -161,10 +168,13 @@ def _draft_write(
     return application, errors
 
 
-def _submit(*, account: Any, application: Application, answers: Mapping[str, Any], idempotency_key: str | None) -> None:
+def _submit(
+    *, account: Any, application: Application, answers: Mapping[str, Any], idempotency_key: str | None,
+    fields: list[FormField],
+) -> None:
     service = application.service
     cleaned, errors = answers_clean(
-        fields=list(service.fields.all()), answers=answers, verified=_verified_answers(application), complete=True
+        fields=fields, answers=answers, verified=_verified_answers(application), complete=True
     )
     if errors:
         raise ValidationFailed(fields=errors)
@@ -210,7 +220,10 @@ def application_submit(
     _require_applicant(account=account, application=application)
     if application.status != ApplicationStatus.DRAFT:
         return application
-    _submit(account=account, application=application, answers=answers, idempotency_key=idempotency_key)
+    _submit(
+        account=account, application=application, answers=answers, idempotency_key=idempotency_key,
+        fields=_form_fields(service=application.service),
+    )
     return application
 
 
@@ -226,8 +239,9 @@ def application_apply(
     if not service.is_active:
         raise Conflict(_("This service is not taking applications."))
     application = Application(service=service, applicant_id=account.person_id, account=account)
-    _prefill(account=account, application=application, granted=consent_to_prefill)
-    _submit(account=account, application=application, answers=answers, idempotency_key=idempotency_key)
+    fields = _form_fields(service=service)
+    _prefill(account=account, application=application, granted=consent_to_prefill, fields=fields)
+    _submit(account=account, application=application, answers=answers, idempotency_key=idempotency_key, fields=fields)
     return application, True
 
 
