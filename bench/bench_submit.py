@@ -178,7 +178,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--residents", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
     lines = []
     with tempfile.TemporaryDirectory() as workdir:

@@ -36,6 +36,9 @@ def test_apply_over_the_api_prefills_and_is_idempotent(citizen, baby_bonus):
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["reference"] == again.json()["reference"]
     assert first.json()["prefilled"] is True
+    whole = client.get(first.json()["url"]).json()
+    assert whole["reference"] == first.json()["reference"]
+    assert {a["source"] for a in whole["answers"].values()} == {"verified", "entered"}
     listed = client.get("/api/applications").json()
     assert [a["reference"] for a in listed].count(first.json()["reference"]) == 1
 

@@ -8,6 +8,7 @@ from digigov.blocks.services import actions, queries
 from digigov.blocks.services.schemas import (
     AgencyOut,
     ApplicationOut,
+    ApplicationReceiptOut,
     ApplyIn,
     FormFieldOut,
     LifeEventOut,
@@ -76,7 +77,7 @@ def service(request: HttpRequest, slug: str):
 
 
 @router.post(
-    "/services/{slug}/applications", response={200: ApplicationOut, 201: ApplicationOut},
+    "/services/{slug}/applications", response={200: ApplicationReceiptOut, 201: ApplicationReceiptOut},
     summary="Apply: pre-fill with consent, validate and submit in one step",
     description="Idempotent: a retried request with the same Idempotency-Key returns the first application (200).",
 )
@@ -85,7 +86,12 @@ def apply(request: HttpRequest, slug: str, body: ApplyIn, idempotency_key: str =
         account=person_of(request), service=queries.service_get(slug=slug), answers=body.answers,
         consent_to_prefill=body.consent_to_prefill, idempotency_key=idempotency_key,
     )
-    return Status(201 if created else 200, _application_out(application))
+    receipt = {
+        "id": application.pk, "reference": application.reference, "service": slug, "status": application.status,
+        "prefilled": application.is_prefilled, "submitted_at": application.submitted_at,
+        "url": f"/api/applications/{application.pk}",
+    }
+    return Status(201 if created else 200, receipt)
 
 
 @router.get("/applications", response=list[ApplicationOut], summary="My applications")

@@ -79,6 +79,18 @@ class ApplicationOut(Schema):
     timeline: list[StepOut]
 
 
+class ApplicationReceiptOut(Schema):
+    """What a submission returns: enough to show the reference and to fetch the whole application."""
+
+    id: uuid.UUID
+    reference: str | None
+    service: str
+    status: str
+    prefilled: bool
+    submitted_at: dt.datetime | None
+    url: str = Field(description="Where the whole application can be read")
+
+
 class ResponseIn(Schema):
     response: str = Field(max_length=4000)
 
