@@ -421,3 +421,13 @@ def test_every_page_is_translatable_and_has_a_language_attribute(nation):
     page = html(Client().get("/"))
     assert '<html lang="en"' in page
     assert 'action="/i18n/setlang/"' in page
+
+
+def test_an_inbox_message_links_to_its_application(citizen, submitted_application, deliver_events):
+    from digigov.blocks.messaging.queries import inbox_for_account
+    from tests.support import signed_in_client
+
+    deliver_events()
+    message = inbox_for_account(account=citizen).first()
+    response = signed_in_client(citizen).get(f"/inbox/{message.pk}/")
+    assert f'href="/applications/{submitted_application.pk}/"' in response.content.decode()

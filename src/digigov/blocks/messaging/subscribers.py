@@ -23,13 +23,14 @@ def _notify(*, event, template_key: str, extra: dict | None = None) -> None:
             service_ref=f"application:{payload['reference']}", legal_basis=_("Your application"),
         ),
     )
-    link = f"{settings.DIGIGOV_SITE_URL}/applications/{payload['application_id']}/"
+    # The inbox links within the site; the email needs the full address.
+    path = f"/applications/{payload['application_id']}/"
     actions.message_create(
         person_id=payload["person_id"], template_key=template_key, source_event_id=event.event_id,
-        email=contact["email"], link=link,
+        email=contact["email"], link=path,
         context={
             "name": contact["full_name"], "reference": payload["reference"], "service": payload["service_name"],
-            "agency": agency.name, "link": link, **(extra or {}),
+            "agency": agency.name, "link": f"{settings.DIGIGOV_SITE_URL}{path}", **(extra or {}),
         },
     )
 
