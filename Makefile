@@ -7,7 +7,7 @@ RESIDENTS ?= 10000
 SEED ?= 42
 export DJANGO_SETTINGS_MODULE ?= digigov.platform.settings
 
-.PHONY: demo install assets migrate seed serve test lint bench bench-submit bench-seed clean
+.PHONY: demo install assets migrate seed serve test lint bench bench-submit bench-seed bench-kpi clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ bench-submit: install assets
 
 bench-seed: install
 	$(BIN)/python bench/bench_seed.py
+
+bench-kpi: install
+	$(BIN)/python bench/bench_kpi.py $(if $(FULL),--full)
 
 clean:
 	rm -rf var frontend/dist

@@ -201,6 +201,8 @@ DIGIGOV_BLIND_INDEX_KEY = _key_from_env("DIGIGOV_BLIND_INDEX_KEY", b"digigov:bli
 DIGIGOV_DELIVER_EVENTS_INLINE = os.environ.get("DIGIGOV_DELIVER_EVENTS_INLINE", "0") == "1"
 DIGIGOV_SITE_URL = os.environ.get("DIGIGOV_SITE_URL", "http://127.0.0.1:8000")
 DIGIGOV_BENCH = os.environ.get("DIGIGOV_BENCH", "0") == "1"
+# Columnar copy of the KPI event stream and its daily rollups (Parquet files read by DuckDB).
+DIGIGOV_WAREHOUSE_DIR = Path(os.environ.get("DIGIGOV_WAREHOUSE_DIR", PROJECT_DIR / "var" / "warehouse"))
 
 LOGGING = {
     "version": 1,

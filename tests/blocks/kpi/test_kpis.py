@@ -14,7 +14,9 @@ def _decide(*, application, officer, deliver_events, outcome="approve"):
     deliver_events()
 
 
-def test_kpis_move_with_each_step_of_a_transaction(citizen, baby_bonus, submitted_application, ssa_officer, deliver_events):
+def test_kpis_move_with_each_step_of_a_transaction(
+    citizen, baby_bonus, submitted_application, ssa_officer, deliver_events
+):
     before = queries.figures(service_slug="baby-bonus")
     _decide(application=submitted_application, officer=ssa_officer, deliver_events=deliver_events)
     submitted_application.refresh_from_db()

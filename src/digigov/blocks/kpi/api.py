@@ -1,9 +1,10 @@
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
-from digigov.blocks.kpi import queries
+from digigov.blocks.kpi import datasets, definitions, queries
+from digigov.platform.errors import NotFound
 
 router = Router(tags=["KPIs"])
 
@@ -28,6 +29,69 @@ class SummaryOut(Schema):
     services: dict[str, FiguresOut]
 
 
-@router.get("/kpi/summary", response=SummaryOut, auth=None, summary="Blueprint KPIs for the platform, agencies and services")
+class ExclusionOut(Schema):
+    service_slug: str
+    reason: str
+    legal_reference: str
+
+
+class KpiOut(Schema):
+    id: str
+    name: str
+    value: float | None
+    target: float | None
+    target_text: str
+    unit: str
+    period: str
+    numerator: int | None
+    denominator: int | None
+    met: bool | None
+    source: str
+    formula: str
+    exclusions: list[ExclusionOut]
+
+
+class ColumnOut(Schema):
+    name: str
+    type: str
+    description: str
+
+
+class DictionaryOut(Schema):
+    id: str
+    title: str
+    description: str
+    formats: list[str]
+    columns: list[ColumnOut]
+
+
+@router.get("/kpi/summary", response=SummaryOut, auth=None,
+            summary="Blueprint KPIs for the platform, agencies and services")
 def summary(request: HttpRequest):
     return queries.summary()
+
+
+@router.get("/kpi/kpis", response=list[KpiOut], auth=None, summary="Every Blueprint KPI with its target and exclusions")
+def kpis(request: HttpRequest, period: str = "all", agency: str = "", service: str = "", by_month: bool = False):
+    figures = definitions.kpi_list(period=period, agency_code=agency, service_slug=service, by_month=by_month)
+    return [figure.as_row() for figure in figures]
+
+
+@router.get("/kpi/datasets/{dataset}/dictionary", response=DictionaryOut, auth=None,
+            summary="Data dictionary of an open dataset: every column, its type and meaning")
+def dictionary(request: HttpRequest, dataset: str):
+    spec = datasets.dataset_get(dataset=dataset)
+    return {"id": spec.id, "title": spec.title, "description": spec.description,
+            "formats": list(datasets.FORMATS), "columns": [c.__dict__ for c in spec.columns]}
+
+
+@router.get("/kpi/datasets/{filename}", auth=None, summary="Open dataset download: kpis or rollup-daily, as csv, json "
+            "or parquet (e.g. /api/kpi/datasets/rollup-daily.parquet)")
+def download(request: HttpRequest, filename: str):
+    dataset, dot, file_format = filename.rpartition(".")
+    if not dot:
+        raise NotFound()
+    body, content_type = datasets.dataset_file(dataset=dataset, file_format=file_format)
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{dataset}.{file_format}"'
+    return response

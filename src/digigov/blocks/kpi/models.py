@@ -31,3 +31,20 @@ class TransactionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.service_slug} {self.occurred_at:%Y-%m-%d}"
+
+
+class KpiExclusion(models.Model):
+    """A recorded reason to leave a service (or, with no service, a group of people the platform's data cannot
+    single out) out of one KPI, e.g. a law that requires a wet-ink signature. Listed next to the figure."""
+
+    kpi_id = models.CharField(max_length=40, db_index=True)
+    service_slug = models.CharField(max_length=60, blank=True, default="")
+    reason = models.TextField()
+    legal_reference = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kpi_id", "service_slug", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_id} excludes {self.service_slug or 'a group of people'}"

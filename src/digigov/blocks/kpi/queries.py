@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
-from digigov.blocks.kpi.models import TransactionEvent
+from digigov.blocks.kpi.models import KpiExclusion, TransactionEvent
 
 SATISFIED_SCORES = (5, 6)
 DIGITAL_TARGET = 0.90
@@ -125,3 +125,8 @@ def summary() -> dict:
         "agencies": {code: f.as_dict() for code, f in figures_by(group="agency_code").items()},
         "services": {slug: f.as_dict() for slug, f in figures_by(group="service_slug").items()},
     }
+
+
+def exclusion_list(*, kpi_id: str = "") -> list[KpiExclusion]:
+    exclusions = KpiExclusion.objects.all()
+    return list(exclusions.filter(kpi_id=kpi_id) if kpi_id else exclusions)
