@@ -28,8 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 DIGIGOV = str(ROOT / ".venv" / "bin" / "digigov")
 PORT = 8765
 SAMPLE_ANSWERS = {
-    "text": "Sample answer", "textarea": "A longer answer.", "date": "2026-01-15", "integer": "2",
-    "money": "1200.50", "yesno": "yes", "email": "someone@example.org", "phone": "+65 8123 4567",
+    "text": "Sample answer",
+    "textarea": "A longer answer.",
+    "date": "2026-01-15",
+    "integer": "2",
+    "money": "1200.50",
+    "yesno": "yes",
+    "email": "someone@example.org",
+    "phone": "+65 8123 4567",
 }
 
 PREPARE = """
@@ -55,7 +61,9 @@ with connection.cursor() as cursor:
     if connection.vendor == "postgresql":
         cursor.execute("CREATE TABLE IF NOT EXISTS bench_baseline_row (id bigserial PRIMARY KEY, body text)")
     else:
-        cursor.execute("CREATE TABLE IF NOT EXISTS bench_baseline_row (id integer PRIMARY KEY AUTOINCREMENT, body text)")
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_baseline_row (id integer PRIMARY KEY AUTOINCREMENT, body text)"
+        )
 print(json.dumps(sessions))
 """
 
@@ -105,22 +113,39 @@ def _p99_ms(latencies: list[float]) -> float:
 
 def bench_database(*, label: str, database_url: str, residents: int, seconds: float, concurrency: int) -> str:
     env = {
-        **os.environ, "DATABASE_URL": database_url, "DIGIGOV_ENV": "production", "DEBUG": "0",
-        "DIGIGOV_HTTPS": "0", "DIGIGOV_BENCH": "1", "SECRET_KEY": secrets.token_urlsafe(40),
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DIGIGOV_ENV": "production",
+        "DEBUG": "0",
+        "DIGIGOV_HTTPS": "0",
+        "DIGIGOV_BENCH": "1",
+        "SECRET_KEY": secrets.token_urlsafe(40),
         "DIGIGOV_DATA_KEY": base64.b64encode(os.urandom(32)).decode(),
-        "DIGIGOV_BLIND_INDEX_KEY": base64.b64encode(os.urandom(32)).decode(), "LOG_LEVEL": "WARNING",
-        "ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SETTINGS_MODULE": "digigov.platform.settings",
+        "DIGIGOV_BLIND_INDEX_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "LOG_LEVEL": "WARNING",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SETTINGS_MODULE": "digigov.platform.settings",
     }
     print(f"[{label}] migrating and seeding {residents:,} residents ...", flush=True)
     _run([DIGIGOV, "migrate", "--no-input"], env)
     _run([DIGIGOV, "seed", "--residents", str(residents), "--seed", "1"], env)
     sessions = json.loads(
-        _run([DIGIGOV, "shell", "-c", PREPARE], {**env, "BENCH_ACCOUNTS": str(concurrency * 50)}).strip().splitlines()[-1]
+        _run([DIGIGOV, "shell", "-c", PREPARE], {**env, "BENCH_ACCOUNTS": str(concurrency * 50)})
+        .strip()
+        .splitlines()[-1]
     )
     service = None
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "digigov.platform.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
-         "--workers", "2", "--log-level", "warning"],
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "digigov.platform.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
         env=env,
     )
     try:
@@ -141,8 +166,11 @@ def bench_database(*, label: str, database_url: str, residents: int, seconds: fl
         def submission(index: int):
             session = sessions[(index * 7919 + int(time.perf_counter_ns() // 1000)) % len(sessions)]
             return {
-                "Content-Type": "application/json", "Cookie": f"sessionid={session}; csrftoken={csrf}",
-                "X-CSRFToken": csrf, "Idempotency-Key": uuid.uuid4().hex, "Referer": f"http://127.0.0.1:{PORT}/",
+                "Content-Type": "application/json",
+                "Cookie": f"sessionid={session}; csrftoken={csrf}",
+                "X-CSRFToken": csrf,
+                "Idempotency-Key": uuid.uuid4().hex,
+                "Referer": f"http://127.0.0.1:{PORT}/",
             }, json.dumps({"answers": answers, "consent_to_prefill": True})
 
         def baseline(index: int):
@@ -154,7 +182,9 @@ def bench_database(*, label: str, database_url: str, residents: int, seconds: fl
         )
         _load(path="/api/services/baby-bonus/applications", make_request=submission, seconds=2, concurrency=concurrency)
         rps, latencies, errors = _load(
-            path="/api/services/baby-bonus/applications", make_request=submission, seconds=seconds,
+            path="/api/services/baby-bonus/applications",
+            make_request=submission,
+            seconds=seconds,
             concurrency=concurrency,
         )
     finally:
@@ -162,16 +192,22 @@ def bench_database(*, label: str, database_url: str, residents: int, seconds: fl
         server.wait(timeout=20)
     if errors or base_err or not latencies:
         print(f"[{label}] errors: submissions={errors} baseline={base_err}", file=sys.stderr)
-    print(f"[{label}] baseline {base_rps:.0f} rps; submissions {rps:.0f} rps, p50 "
-          f"{statistics.median(latencies) * 1000:.1f} ms, p99 {_p99_ms(latencies):.1f} ms", flush=True)
-    return (f"BENCH submit db={label} rps={rps:.0f} baseline_rps={base_rps:.0f} ratio={rps / base_rps:.2f} "
-            f"p99_ms={_p99_ms(latencies):.1f}")
+    print(
+        f"[{label}] baseline {base_rps:.0f} rps; submissions {rps:.0f} rps, p50 "
+        f"{statistics.median(latencies) * 1000:.1f} ms, p99 {_p99_ms(latencies):.1f} ms",
+        flush=True,
+    )
+    return (
+        f"BENCH submit db={label} rps={rps:.0f} baseline_rps={base_rps:.0f} ratio={rps / base_rps:.2f} "
+        f"p99_ms={_p99_ms(latencies):.1f}"
+    )
 
 
 def _postgres_available() -> bool:
-    return shutil.which("pg_isready") is not None and subprocess.run(
-        ["pg_isready", "-h", "127.0.0.1", "-p", "5432", "-q"], check=False
-    ).returncode == 0
+    return (
+        shutil.which("pg_isready") is not None
+        and subprocess.run(["pg_isready", "-h", "127.0.0.1", "-p", "5432", "-q"], check=False).returncode == 0
+    )
 
 
 def main() -> None:
@@ -182,18 +218,28 @@ def main() -> None:
     args = parser.parse_args()
     lines = []
     with tempfile.TemporaryDirectory() as workdir:
-        lines.append(bench_database(
-            label="sqlite", database_url=f"sqlite:///{workdir}/bench.sqlite3", residents=args.residents,
-            seconds=args.seconds, concurrency=args.concurrency,
-        ))
+        lines.append(
+            bench_database(
+                label="sqlite",
+                database_url=f"sqlite:///{workdir}/bench.sqlite3",
+                residents=args.residents,
+                seconds=args.seconds,
+                concurrency=args.concurrency,
+            )
+        )
     if _postgres_available():
         name = f"digigov_bench_{os.getpid()}"
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
         try:
-            lines.append(bench_database(
-                label="postgresql", database_url=f"postgresql://postgres@127.0.0.1:5432/{name}",
-                residents=args.residents, seconds=args.seconds, concurrency=args.concurrency,
-            ))
+            lines.append(
+                bench_database(
+                    label="postgresql",
+                    database_url=f"postgresql://postgres@127.0.0.1:5432/{name}",
+                    residents=args.residents,
+                    seconds=args.seconds,
+                    concurrency=args.concurrency,
+                )
+            )
         finally:
             subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=False)
     print("\n".join(lines))

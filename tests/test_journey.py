@@ -12,7 +12,9 @@ from digigov.platform.outbox import dispatch_all
 
 
 def _hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}"[^>]*value="([^"]+)"', html) or re.search(rf'value="([^"]+)"[^>]*name="{name}"', html)
+    match = re.search(rf'name="{name}"[^>]*value="([^"]+)"', html) or re.search(
+        rf'value="([^"]+)"[^>]*name="{name}"', html
+    )
     assert match, f"no hidden input {name}"
     return match.group(1)
 
@@ -45,7 +47,9 @@ def test_a_citizen_and_an_officer_complete_a_cross_agency_transaction(nation, sm
     # Starting asks for sign-in, and comes back to the application afterwards.
     start = citizen.get("/services/baby-bonus/apply/")
     assert start.status_code == 302 and "/sign-in/" in start["Location"]
-    landing = _sign_in(citizen, nation.demo_citizen_national_id, nation.demo_password, next_url="/services/baby-bonus/apply/")
+    landing = _sign_in(
+        citizen, nation.demo_citizen_national_id, nation.demo_password, next_url="/services/baby-bonus/apply/"
+    )
     consent_url = citizen.get(landing)["Location"]
     assert consent_url.endswith("/consent/")
 

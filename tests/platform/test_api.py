@@ -16,9 +16,13 @@ def _error(response) -> dict:
 
 
 def _apply(client, service, *, key="api-key-0001", body=None, **extra):
-    payload = body if body is not None else json.dumps({"answers": entered_answers(service), "consent_to_prefill": True})
+    payload = (
+        body if body is not None else json.dumps({"answers": entered_answers(service), "consent_to_prefill": True})
+    )
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
-    return client.post(f"/api/services/{service.slug}/applications", payload, content_type="application/json", **headers, **extra)
+    return client.post(
+        f"/api/services/{service.slug}/applications", payload, content_type="application/json", **headers, **extra
+    )
 
 
 def test_the_openapi_document_and_docs_are_served(db):
@@ -45,8 +49,14 @@ def test_apply_over_the_api_prefills_and_is_idempotent(citizen, baby_bonus):
 
 @pytest.mark.parametrize(
     "body",
-    ["{not json", "[]", json.dumps({"answers": "nope", "consent_to_prefill": True}),
-     json.dumps({"answers": {}}), json.dumps({"answers": {}, "consent_to_prefill": "maybe"}), ""],
+    [
+        "{not json",
+        "[]",
+        json.dumps({"answers": "nope", "consent_to_prefill": True}),
+        json.dumps({"answers": {}}),
+        json.dumps({"answers": {}, "consent_to_prefill": "maybe"}),
+        "",
+    ],
 )
 def test_malformed_bodies_get_a_400_in_the_one_error_shape(citizen, baby_bonus, body):
     response = _apply(signed_in_client(citizen), baby_bonus, body=body)
@@ -56,7 +66,9 @@ def test_malformed_bodies_get_a_400_in_the_one_error_shape(citizen, baby_bonus, 
 
 def test_wrong_answers_come_back_per_field(citizen, baby_bonus):
     answers = {**entered_answers(baby_bonus), "no_such_question": "x"}
-    response = _apply(signed_in_client(citizen), baby_bonus, body=json.dumps({"answers": answers, "consent_to_prefill": True}))
+    response = _apply(
+        signed_in_client(citizen), baby_bonus, body=json.dumps({"answers": answers, "consent_to_prefill": True})
+    )
     assert response.status_code == 400
     assert "no_such_question" in _error(response)["fields"]
 
@@ -119,7 +131,9 @@ def test_an_officer_of_another_agency_cannot_decide_by_task_id(submitted_applica
     task = Task.objects.get(application_id=submitted_application.pk)
     client = signed_in_client(hsg_officer)
     assert client.post(f"/api/tasks/{task.pk}/claim", content_type="application/json").status_code == 404
-    response = client.post(f"/api/tasks/{task.pk}/decision", json.dumps({"outcome": "approve"}), content_type="application/json")
+    response = client.post(
+        f"/api/tasks/{task.pk}/decision", json.dumps({"outcome": "approve"}), content_type="application/json"
+    )
     assert response.status_code == 404
 
 

@@ -22,7 +22,9 @@ api = NinjaAPI(
 
 @api.exception_handler(DomainError)
 def _domain_error(request, exc: DomainError):
-    return api.create_response(request, error_body(code=exc.code, message=exc.message, fields=exc.fields), status=exc.status)
+    return api.create_response(
+        request, error_body(code=exc.code, message=exc.message, fields=exc.fields), status=exc.status
+    )
 
 
 def _field_name(loc: list) -> str:
@@ -43,7 +45,9 @@ def _validation_error(request, exc: ValidationError):
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return api.create_response(request, error_body(code="not_authenticated", message="Sign in to continue."), status=401)
+    return api.create_response(
+        request, error_body(code="not_authenticated", message="Sign in to continue."), status=401
+    )
 
 
 @api.exception_handler(Http404)
@@ -53,8 +57,14 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    code = {400: "bad_request", 401: "not_authenticated", 403: "not_permitted", 404: "not_found",
-            405: "method_not_allowed", 429: "too_many_requests"}.get(exc.status_code, "error")
+    code = {
+        400: "bad_request",
+        401: "not_authenticated",
+        403: "not_permitted",
+        404: "not_found",
+        405: "method_not_allowed",
+        429: "too_many_requests",
+    }.get(exc.status_code, "error")
     return api.create_response(request, error_body(code=code, message=str(exc)), status=exc.status_code)
 
 
@@ -62,7 +72,8 @@ def _http_error(request, exc: HttpError):
 def _unexpected(request, exc):
     logger.exception("unhandled API error")
     return api.create_response(
-        request, error_body(code="internal_error", message="Something went wrong on our side. Please try again."),
+        request,
+        error_body(code="internal_error", message="Something went wrong on our side. Please try again."),
         status=500,
     )
 

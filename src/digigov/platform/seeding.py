@@ -74,11 +74,16 @@ def _officer_specs(*, seed: int, agency_ids: dict[str, int]) -> list[OfficerSpec
     for code, *_rest in registry_catalogue.AGENCIES:
         for suffix, roles in OFFICER_ROLES:
             username = f"{code.lower()}.{suffix}"
-            specs.append(OfficerSpec(
-                username=username, full_name=synthetic.officer_name_generate(rng=rng), agency_id=agency_ids[code],
-                roles=roles, totp_secret=demo_totp_secret(seed=seed, username=username),
-                email=f"{username}@agencies.example.gov",
-            ))
+            specs.append(
+                OfficerSpec(
+                    username=username,
+                    full_name=synthetic.officer_name_generate(rng=rng),
+                    agency_id=agency_ids[code],
+                    roles=roles,
+                    totp_secret=demo_totp_secret(seed=seed, username=username),
+                    email=f"{username}@agencies.example.gov",
+                )
+            )
     return specs
 
 
@@ -90,18 +95,20 @@ def _seed_record() -> dict | None:
 
 def _summary(*, record: dict, created: bool, seconds: float = 0.0) -> SeedSummary:
     demo = record["demo"]
-    national_ids = synthetic.national_ids_of(
-        person_ids=[demo["citizen"], demo["spouse"], demo["business_owner"]]
-    )
+    national_ids = synthetic.national_ids_of(person_ids=[demo["citizen"], demo["spouse"], demo["business_owner"]])
     counts = synthetic.nation_counts()
     return SeedSummary(
-        residents=counts["residents"], households=counts["households"], businesses=counts["businesses"],
+        residents=counts["residents"],
+        households=counts["households"],
+        businesses=counts["businesses"],
         seed=record["seed"],
         demo_citizen_national_id=national_ids.get(demo["citizen"], ""),
         demo_spouse_national_id=national_ids.get(demo["spouse"], ""),
         demo_business_owner_national_id=national_ids.get(demo["business_owner"], ""),
-        demo_password=DEMO_PASSWORD, officers=officer_sign_ins(usernames=officer_usernames()),
-        created=created, seconds=seconds,
+        demo_password=DEMO_PASSWORD,
+        officers=officer_sign_ins(usernames=officer_usernames()),
+        created=created,
+        seconds=seconds,
     )
 
 
@@ -127,20 +134,32 @@ def nation_seed(
         demo = loaded.demo
         officers_create(officers=_officer_specs(seed=seed, agency_ids=agency_ids), password=DEMO_PASSWORD)
         person_accounts_create(
-            person_ids=[demo.citizen_id, demo.spouse_id, demo.business_owner_id], password=DEMO_PASSWORD,
+            person_ids=[demo.citizen_id, demo.spouse_id, demo.business_owner_id],
+            password=DEMO_PASSWORD,
             emails=demo.emails,
         )
         catalogue_load()
         templates_load()
         if history_months:
             history_generate(
-                services=[ServiceRef(slug=s.slug, agency_code=s.agency.code, audience=s.audience) for s in service_list()],
-                months=history_months, per_month=max(50, residents // HISTORY_RESIDENTS_PER_TRANSACTION), seed=seed,
+                services=[
+                    ServiceRef(slug=s.slug, agency_code=s.agency.code, audience=s.audience) for s in service_list()
+                ],
+                months=history_months,
+                per_month=max(50, residents // HISTORY_RESIDENTS_PER_TRANSACTION),
+                seed=seed,
             )
         record = {
-            "residents": residents, "seed": seed, "history_months": history_months,
-            "demo": {"citizen": demo.citizen_id, "spouse": demo.spouse_id, "baby": demo.baby_id,
-                     "business_owner": demo.business_owner_id, "business": demo.business_id},
+            "residents": residents,
+            "seed": seed,
+            "history_months": history_months,
+            "demo": {
+                "citizen": demo.citizen_id,
+                "spouse": demo.spouse_id,
+                "baby": demo.baby_id,
+                "business_owner": demo.business_owner_id,
+                "business": demo.business_id,
+            },
         }
         entry_record(actor=None, action="platform:nation:seed", detail=record, **_RECORD)
     return _summary(record=record, created=True, seconds=time.perf_counter() - started)
@@ -176,8 +195,9 @@ def demo_sign_ins_text(summary: SeedSummary | None = None) -> str:
         f"  {'username':<16}{'agency':<8}{'roles':<28}TOTP secret",
     ]
     for officer in summary.officers:
-        lines.append(f"  {officer.username:<16}{officer.agency_code:<8}{', '.join(officer.roles):<28}"
-                     f"{officer.totp_secret}")
+        lines.append(
+            f"  {officer.username:<16}{officer.agency_code:<8}{', '.join(officer.roles):<28}{officer.totp_secret}"
+        )
     example = summary.officers[0].totp_secret if summary.officers else "SECRET"
     lines += [
         "",

@@ -26,7 +26,10 @@ def test_audit_entries_cannot_be_changed_or_deleted_through_the_model(submitted_
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the database trigger exists on PostgreSQL")
 def test_postgresql_itself_refuses_updates_and_deletes_of_audit_entries(submitted_application):
     entry_id = AuditEntry.objects.latest("id").pk
-    for statement in ("UPDATE audit_auditentry SET action = 'x' WHERE id = %s", "DELETE FROM audit_auditentry WHERE id = %s"):
+    for statement in (
+        "UPDATE audit_auditentry SET action = 'x' WHERE id = %s",
+        "DELETE FROM audit_auditentry WHERE id = %s",
+    ):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement, [entry_id])
 

@@ -7,7 +7,9 @@ from digigov.blocks.messaging.queries import inbox_for_account
 from digigov.blocks.registries.queries import person_contact_get
 
 
-def test_an_acknowledgement_reaches_the_inbox_and_arrives_over_smtp(citizen, submitted_application, smtp_server, deliver_events):
+def test_an_acknowledgement_reaches_the_inbox_and_arrives_over_smtp(
+    citizen, submitted_application, smtp_server, deliver_events
+):
     deliver_events()
     message = inbox_for_account(account=citizen).get(template_key="application-received")
     assert submitted_application.reference in message.subject
@@ -44,7 +46,9 @@ def test_email_that_cannot_be_delivered_is_retried_and_not_duplicated(
 
 
 @pytest.mark.parametrize("outcome,template", [("approve", "application-approved"), ("reject", "application-rejected")])
-def test_the_decision_is_sent_with_the_reason(outcome, template, citizen, submitted_application, ssa_officer, deliver_events):
+def test_the_decision_is_sent_with_the_reason(
+    outcome, template, citizen, submitted_application, ssa_officer, deliver_events
+):
     from digigov.blocks.workflow import actions as workflow
     from digigov.blocks.workflow.models import Task
 

@@ -40,9 +40,13 @@ def test_refusing_consent_prefills_nothing_and_typed_answers_are_marked_entered(
     application = actions.application_prefill_decide(account=citizen, application=application, granted=False)
     assert application.answers == {}
     answers = entered_answers(baby_bonus)
-    answers.update({f.key: "Typed by me" for f in queries.prefill_request(service=baby_bonus) if f.field_type == "text"})
+    answers.update(
+        {f.key: "Typed by me" for f in queries.prefill_request(service=baby_bonus) if f.field_type == "text"}
+    )
     # Fields that would have been pre-filled are now the applicant's to answer, in their own types.
-    submitted = actions.application_submit(account=citizen, application=application, answers=answers, idempotency_key="refuse-1")
+    submitted = actions.application_submit(
+        account=citizen, application=application, answers=answers, idempotency_key="refuse-1"
+    )
     assert submitted.status == ApplicationStatus.SUBMITTED
     assert {a["source"] for a in submitted.answers.values()} == {"entered"}
     assert not submitted.is_prefilled
@@ -51,10 +55,14 @@ def test_refusing_consent_prefills_nothing_and_typed_answers_are_marked_entered(
 def test_verified_answers_cannot_be_overwritten_by_the_applicant(citizen, baby_bonus):
     application = actions.application_start(account=citizen, service=baby_bonus)
     application = actions.application_prefill_decide(account=citizen, application=application, granted=True)
-    name_field = next(f.key for f in queries.prefill_request(service=baby_bonus) if f.data_element.key == "person.full_name")
+    name_field = next(
+        f.key for f in queries.prefill_request(service=baby_bonus) if f.data_element.key == "person.full_name"
+    )
     original = application.answers[name_field]["value"]
     answers = {**entered_answers(baby_bonus), name_field: "Someone Else"}
-    submitted = actions.application_submit(account=citizen, application=application, answers=answers, idempotency_key="k-over")
+    submitted = actions.application_submit(
+        account=citizen, application=application, answers=answers, idempotency_key="k-over"
+    )
     assert submitted.answers[name_field] == application.answers[name_field]
     assert submitted.answers[name_field]["value"] == original
 
@@ -64,7 +72,9 @@ def test_missing_and_malformed_answers_are_reported_per_field(citizen, baby_bonu
     actions.application_prefill_decide(account=citizen, application=application, granted=True)
     answers = entered_answers(baby_bonus)
     yesno = next(f for f in queries.service_fields(service=baby_bonus) if f.field_type == "yesno")
-    text = next(f for f in queries.service_fields(service=baby_bonus) if f.field_type == "text" and not f.data_element_id)
+    text = next(
+        f for f in queries.service_fields(service=baby_bonus) if f.field_type == "text" and not f.data_element_id
+    )
     answers[yesno.key] = "perhaps"
     del answers[text.key]
     with pytest.raises(ValidationFailed) as failure:
@@ -76,10 +86,14 @@ def test_missing_and_malformed_answers_are_reported_per_field(citizen, baby_bonu
 
 def test_a_draft_keeps_valid_answers_and_reports_invalid_ones(citizen, baby_bonus):
     application = actions.application_start(account=citizen, service=baby_bonus)
-    text = next(f for f in queries.service_fields(service=baby_bonus) if f.field_type == "text" and not f.data_element_id)
+    text = next(
+        f for f in queries.service_fields(service=baby_bonus) if f.field_type == "text" and not f.data_element_id
+    )
     yesno = next(f for f in queries.service_fields(service=baby_bonus) if f.field_type == "yesno")
     with pytest.raises(ValidationFailed) as failure:
-        actions.application_draft_save(account=citizen, application=application, answers={text.key: "Kept", yesno.key: "x"})
+        actions.application_draft_save(
+            account=citizen, application=application, answers={text.key: "Kept", yesno.key: "x"}
+        )
     assert set(failure.value.fields) == {yesno.key}
     saved = Application.objects.get(pk=application.pk)
     assert saved.answers[text.key] == {"value": "Kept", "source": "entered"}
@@ -110,10 +124,15 @@ def test_a_double_click_on_submit_submits_once(citizen, baby_bonus):
     assert Event.objects.filter(type="application.submitted", payload__application_id=str(application.pk)).count() == 1
 
 
-def test_an_idempotency_key_cannot_be_reused_by_another_person(citizen, other_citizen, baby_bonus, submitted_application):
+def test_an_idempotency_key_cannot_be_reused_by_another_person(
+    citizen, other_citizen, baby_bonus, submitted_application
+):
     with pytest.raises(IdempotencyKeyReused):
         actions.application_apply(
-            account=other_citizen, service=baby_bonus, answers=entered_answers(baby_bonus), consent_to_prefill=False,
+            account=other_citizen,
+            service=baby_bonus,
+            answers=entered_answers(baby_bonus),
+            consent_to_prefill=False,
             idempotency_key=submitted_application.idempotency_key,
         )
 
@@ -121,7 +140,10 @@ def test_an_idempotency_key_cannot_be_reused_by_another_person(citizen, other_ci
 def test_references_are_unique_and_name_the_agency(citizen, baby_bonus):
     refs = {
         actions.application_apply(
-            account=citizen, service=baby_bonus, answers=entered_answers(baby_bonus), consent_to_prefill=True,
+            account=citizen,
+            service=baby_bonus,
+            answers=entered_answers(baby_bonus),
+            consent_to_prefill=True,
             idempotency_key=f"ref-{i}",
         )[0].reference
         for i in range(3)

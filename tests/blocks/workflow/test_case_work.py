@@ -53,7 +53,9 @@ def test_asking_for_information_parks_the_task_until_the_applicant_answers(task,
     from digigov.blocks.services.actions import application_respond
 
     actions.task_claim(officer=ssa_officer, task=task)
-    actions.task_decide(officer=ssa_officer, task=task, outcome="request_info", reason="Send the birth certificate number.")
+    actions.task_decide(
+        officer=ssa_officer, task=task, outcome="request_info", reason="Send the birth certificate number."
+    )
     task.refresh_from_db()
     assert task.status == TaskStatus.WAITING
     task.application.refresh_from_db()
@@ -69,7 +71,10 @@ def test_a_task_claimed_by_one_officer_cannot_be_decided_by_another_case_officer
     from digigov.blocks.registries.queries import agency_get
 
     colleague = officer_create(
-        username="ssa.case2", full_name="Second Officer", agency=agency_get(code="SSA"), roles=["case_officer"],
+        username="ssa.case2",
+        full_name="Second Officer",
+        agency=agency_get(code="SSA"),
+        roles=["case_officer"],
         password="a-long-password-1",
     )
     actions.task_claim(officer=ssa_officer, task=task)

@@ -1,8 +1,8 @@
 """National ID numbers: a prefix letter, seven digits and a check letter (the NRIC/FIN scheme).
 
 S and T are citizens and permanent residents born before 2000 and from 2000; F and G are foreigners
-registered before 2000 and from 2000. The check letter is a weighted sum of the digits modulo 11, offset for T and G, looked up
-in a table per group.
+registered before 2000 and from 2000. The check letter is a weighted sum of the digits modulo 11, offset
+for T and G, looked up in a table per group.
 """
 
 import re

@@ -64,9 +64,11 @@ def person_id_by_national_id(*, national_id: str) -> int | None:
     """Finds a person by national ID through the blind index; the number itself is never queried."""
     if not nid.is_valid(national_id):
         return None
-    return Person.objects.filter(national_id_index=national_id_index(national_id=national_id)).values_list(
-        "id", flat=True
-    ).first()
+    return (
+        Person.objects.filter(national_id_index=national_id_index(national_id=national_id))
+        .values_list("id", flat=True)
+        .first()
+    )
 
 
 def _person_view(*, person_id: int, with_business: bool = True) -> PersonView:
@@ -84,8 +86,11 @@ def _person_view(*, person_id: int, with_business: bool = True) -> PersonView:
     spouse = None
     if person.marital_status == "married" and person.household_role in {"head", "spouse"}:
         spouse = next(
-            (m for m in members
-             if m.pk != person.pk and m.household_role in {"head", "spouse"} and m.marital_status == "married"),
+            (
+                m
+                for m in members
+                if m.pk != person.pk and m.household_role in {"head", "spouse"} and m.marital_status == "married"
+            ),
             None,
         )
     business, employees = None, 0
@@ -135,7 +140,9 @@ def _verified_values(*, view: PersonView, elements: Sequence[str]) -> dict[str, 
     return values
 
 
-def person_attributes_get(*, person_id: int, elements: Sequence[str], access: AccessContext) -> dict[str, VerifiedValue]:
+def person_attributes_get(
+    *, person_id: int, elements: Sequence[str], access: AccessContext
+) -> dict[str, VerifiedValue]:
     """Verified values of `elements` for a person. Records the read unless the reader is the person."""
     from digigov.blocks.consent import actions as consent_actions
 

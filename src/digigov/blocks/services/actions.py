@@ -84,7 +84,9 @@ def application_start(*, account: Any, service: Service) -> Application:
         return draft
     application = Application.objects.create(service=service, applicant_id=account.person_id, account=account)
     _step(application=application, actor=account)
-    entry_record(actor=account, action="services:application:start", object_type="application", object_id=application.pk)
+    entry_record(
+        actor=account, action="services:application:start", object_type="application", object_id=application.pk
+    )
     return application
 
 
@@ -92,8 +94,12 @@ def _prefill(*, account: Any, application: Application, granted: bool, fields: l
     service = application.service
     elements = [f.data_element.key for f in fields if f.data_element_id]
     grant = consent_decide(
-        account=account, requester_agency=service.agency, purpose_ref=f"service:{service.slug}",
-        purpose=service.purpose, elements=elements, granted=granted,
+        account=account,
+        requester_agency=service.agency,
+        purpose_ref=f"service:{service.slug}",
+        purpose=service.purpose,
+        elements=elements,
+        granted=granted,
     )
     application.prefill_decision = grant.decision
     application.consent_grant_id = grant.pk
@@ -103,8 +109,12 @@ def _prefill(*, account: Any, application: Application, granted: bool, fields: l
         person_id=account.person_id,
         elements=elements,
         access=AccessContext(
-            accessor=None, agency=service.agency, purpose=service.purpose, service_ref=f"service:{service.slug}",
-            legal_basis=_("Your consent"), consent_grant_id=grant.pk,
+            accessor=None,
+            agency=service.agency,
+            purpose=service.purpose,
+            service_ref=f"service:{service.slug}",
+            legal_basis=_("Your consent"),
+            consent_grant_id=grant.pk,
         ),
     )
     answers = dict(application.answers)
@@ -115,8 +125,11 @@ def _prefill(*, account: Any, application: Application, granted: bool, fields: l
         if verified.value is None:
             continue  # nothing on record: the person answers this one themselves
         answers[field.key] = {
-            "value": verified.value, "source": "verified", "agency": verified.agency_code,
-            "agency_name": verified.agency_name, "verified_at": verified.verified_at.isoformat(),
+            "value": verified.value,
+            "source": "verified",
+            "agency": verified.agency_code,
+            "agency_name": verified.agency_name,
+            "verified_at": verified.verified_at.isoformat(),
         }
     application.answers = answers
 
@@ -128,10 +141,15 @@ def application_prefill_decide(*, account: Any, application: Application, grante
     _require_applicant(account=account, application=application)
     if application.status not in EDITABLE:
         raise Conflict(_("This application has already been submitted."))
-    _prefill(account=account, application=application, granted=granted, fields=_form_fields(service=application.service))
+    _prefill(
+        account=account, application=application, granted=granted, fields=_form_fields(service=application.service)
+    )
     application.save(update_fields=["answers", "prefill_decision", "consent_grant_id", "updated_at"])
     entry_record(
-        actor=account, action="services:application:prefill", object_type="application", object_id=application.pk,
+        actor=account,
+        action="services:application:prefill",
+        object_type="application",
+        object_id=application.pk,
         detail={"decision": application.prefill_decision},
     )
     return application
@@ -159,7 +177,9 @@ def _draft_write(
     if application.status not in EDITABLE:
         raise Conflict(_("This application has already been submitted."))
     cleaned, errors = answers_clean(
-        fields=_form_fields(service=application.service), answers=answers, verified=_verified_answers(application),
+        fields=_form_fields(service=application.service),
+        answers=answers,
+        verified=_verified_answers(application),
         complete=False,
     )
     application.answers = cleaned
@@ -169,7 +189,11 @@ def _draft_write(
 
 
 def _submit(
-    *, account: Any, application: Application, answers: Mapping[str, Any], idempotency_key: str | None,
+    *,
+    account: Any,
+    application: Application,
+    answers: Mapping[str, Any],
+    idempotency_key: str | None,
     fields: list[FormField],
 ) -> None:
     service = application.service
@@ -187,15 +211,26 @@ def _submit(
     application.save()
     _step(application=application, actor=account)
     entry_record(
-        actor=account, action="services:application:submit", object_type="application", object_id=application.pk,
+        actor=account,
+        action="services:application:submit",
+        object_type="application",
+        object_id=application.pk,
         detail={"reference": application.reference},
     )
-    outbox.publish(ApplicationSubmitted(
-        application_id=str(application.pk), reference=application.reference, person_id=application.applicant_id,
-        service_slug=service.slug, service_name=service.name, agency_code=service.agency.code,
-        audience=service.audience, channel=application.channel, prefilled=application.is_prefilled,
-        submitted_at=now.isoformat(),
-    ))
+    outbox.publish(
+        ApplicationSubmitted(
+            application_id=str(application.pk),
+            reference=application.reference,
+            person_id=application.applicant_id,
+            service_slug=service.slug,
+            service_name=service.name,
+            agency_code=service.agency.code,
+            audience=service.audience,
+            channel=application.channel,
+            prefilled=application.is_prefilled,
+            submitted_at=now.isoformat(),
+        )
+    )
 
 
 def _replayed(*, account: Any, idempotency_key: str | None, service: Service) -> Application | None:
@@ -221,7 +256,10 @@ def application_submit(
     if application.status != ApplicationStatus.DRAFT:
         return application
     _submit(
-        account=account, application=application, answers=answers, idempotency_key=idempotency_key,
+        account=account,
+        application=application,
+        answers=answers,
+        idempotency_key=idempotency_key,
         fields=_form_fields(service=application.service),
     )
     return application
@@ -260,10 +298,16 @@ def application_respond(*, account: Any, application: Application, response: str
     application.status = ApplicationStatus.IN_REVIEW
     application.save(update_fields=["status", "updated_at"])
     _step(application=application, actor=account, note=response)
-    entry_record(actor=account, action="services:application:respond", object_type="application", object_id=application.pk)
-    outbox.publish(ApplicationInfoProvided(
-        application_id=str(application.pk), reference=application.reference, agency_code=application.service.agency.code
-    ))
+    entry_record(
+        actor=account, action="services:application:respond", object_type="application", object_id=application.pk
+    )
+    outbox.publish(
+        ApplicationInfoProvided(
+            application_id=str(application.pk),
+            reference=application.reference,
+            agency_code=application.service.agency.code,
+        )
+    )
     return application
 
 
@@ -299,23 +343,39 @@ def application_decide(*, officer: Any, application: Application, outcome: str, 
         application.info_request = reason
         application.save(update_fields=["status", "info_request", "updated_at"])
         _step(application=application, actor=officer, note=reason)
-        outbox.publish(ApplicationInfoRequested(
-            application_id=str(application.pk), reference=application.reference, person_id=application.applicant_id,
-            service_name=service.name, agency_code=service.agency.code, question=reason,
-        ))
+        outbox.publish(
+            ApplicationInfoRequested(
+                application_id=str(application.pk),
+                reference=application.reference,
+                person_id=application.applicant_id,
+                service_name=service.name,
+                agency_code=service.agency.code,
+                question=reason,
+            )
+        )
     elif outcome in {ApplicationStatus.APPROVED, ApplicationStatus.REJECTED}:
         application.status = outcome
         application.decision_reason = reason
         application.decided_at = now
         application.save(update_fields=["status", "decision_reason", "decided_at", "updated_at"])
         _step(application=application, actor=officer, note=reason)
-        outbox.publish(ApplicationDecided(
-            application_id=str(application.pk), reference=application.reference, person_id=application.applicant_id,
-            service_slug=service.slug, service_name=service.name, agency_code=service.agency.code,
-            audience=service.audience, channel=application.channel, prefilled=application.is_prefilled,
-            outcome=outcome, reason=reason, submitted_at=application.submitted_at.isoformat(),
-            decided_at=now.isoformat(),
-        ))
+        outbox.publish(
+            ApplicationDecided(
+                application_id=str(application.pk),
+                reference=application.reference,
+                person_id=application.applicant_id,
+                service_slug=service.slug,
+                service_name=service.name,
+                agency_code=service.agency.code,
+                audience=service.audience,
+                channel=application.channel,
+                prefilled=application.is_prefilled,
+                outcome=outcome,
+                reason=reason,
+                submitted_at=application.submitted_at.isoformat(),
+                decided_at=now.isoformat(),
+            )
+        )
     else:
         raise ValidationFailed(fields={"outcome": _("Choose a decision")})
     entry_record(
@@ -337,9 +397,14 @@ def application_rate(*, account: Any, application: Application, score: int, comm
         raise Conflict(_("You have already rated this service. Thank you."))
     rating = Rating.objects.create(application=application, score=score, comment=(comment or "").strip()[:2000])
     entry_record(actor=account, action="services:application:rate", object_type="application", object_id=application.pk)
-    outbox.publish(ServiceRated(
-        application_id=str(application.pk), service_slug=application.service.slug,
-        agency_code=application.service.agency.code, audience=application.service.audience, score=score,
-        rated_at=rating.rated_at.isoformat(),
-    ))
+    outbox.publish(
+        ServiceRated(
+            application_id=str(application.pk),
+            service_slug=application.service.slug,
+            agency_code=application.service.agency.code,
+            audience=application.service.audience,
+            score=score,
+            rated_at=rating.rated_at.isoformat(),
+        )
+    )
     return rating

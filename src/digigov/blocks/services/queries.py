@@ -29,7 +29,9 @@ def service_list(*, query: str = "", life_event: str = "", agency: str = "") -> 
     if query := query.strip()[:100]:
         for word in query.split()[:8]:
             services = services.filter(
-                Q(name__icontains=word) | Q(summary__icontains=word) | Q(agency__name__icontains=word)
+                Q(name__icontains=word)
+                | Q(summary__icontains=word)
+                | Q(agency__name__icontains=word)
                 | Q(life_events__name__icontains=word)
             )
     if life_event:
@@ -66,11 +68,7 @@ def access_application(*, account: Any, application_id: Any) -> Application:
 
 
 def applications_for_account(*, account: Any) -> QuerySet[Application]:
-    return (
-        Application.objects.filter(account=account)
-        .select_related("service__agency")
-        .order_by("-created_at")
-    )
+    return Application.objects.filter(account=account).select_related("service__agency").order_by("-created_at")
 
 
 def application_for_review(*, officer: Any, application_id: Any, purpose: str) -> Application:
@@ -95,7 +93,9 @@ def application_for_review(*, officer: Any, application_id: Any, purpose: str) -
         person_id=application.applicant_id,
         elements=elements or ["application.answers"],
         context=AccessContext(
-            accessor=officer, agency=officer.agency, purpose=purpose,
+            accessor=officer,
+            agency=officer.agency,
+            purpose=purpose,
             service_ref=f"service:{application.service.slug}",
             legal_basis=_("Your application %(reference)s") % {"reference": application.reference},
         ),
@@ -118,7 +118,9 @@ class AnswerView:
         if self.field.field_type == "yesno":
             return _("Yes") if self.value == "yes" else _("No")
         if self.field.field_type == "choice":
-            return next((label for value, label in self.field.choices if str(value) == str(self.value)), str(self.value))
+            return next(
+                (label for value, label in self.field.choices if str(value) == str(self.value)), str(self.value)
+            )
         return str(self.value)
 
 
@@ -126,10 +128,15 @@ def application_answers(*, application: Application) -> list[AnswerView]:
     views = []
     for field in service_fields(service=application.service):
         answer = application.answers.get(field.key, {})
-        views.append(AnswerView(
-            field=field, value=answer.get("value"), source=answer.get("source", ""),
-            agency_name=answer.get("agency_name", ""), verified_at=answer.get("verified_at", ""),
-        ))
+        views.append(
+            AnswerView(
+                field=field,
+                value=answer.get("value"),
+                source=answer.get("source", ""),
+                agency_name=answer.get("agency_name", ""),
+                verified_at=answer.get("verified_at", ""),
+            )
+        )
     return views
 
 

@@ -20,7 +20,16 @@ class Command(BaseCommand):
         # A real SMTP conversation: the platform's SMTP backend delivers to this local server, which
         # prints each message (a stand-in for the nation's mail relay).
         mail_sink = subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
-            [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Debugging", "-l", f"127.0.0.1:{smtp_port}"]
+            [
+                sys.executable,
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-c",
+                "aiosmtpd.handlers.Debugging",
+                "-l",
+                f"127.0.0.1:{smtp_port}",
+            ]
         )
         os.environ["EMAIL_PORT"] = str(smtp_port)
         self.stdout.write(f"Emails are delivered over SMTP to 127.0.0.1:{smtp_port} and printed below.")

@@ -15,16 +15,32 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind: str, workers: int, no_worker: bool, **options):
         python = sys.executable
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "digigov.platform.settings")}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "digigov.platform.settings"),
+        }
         worker = None
         if not no_worker:
             worker = subprocess.Popen([python, "-m", "digigov.platform.cli", "worker"], env=env)  # noqa: S603
         self.stdout.write(f"DigiGov is serving on http://{bind}/ (Ctrl+C to stop)")
         try:
             subprocess.run(  # noqa: S603 (our own interpreter and fixed arguments)
-                [python, "-m", "gunicorn", "digigov.platform.wsgi:application", "--bind", bind,
-                 "--workers", str(workers), "--access-logfile", "-", "--graceful-timeout", "5"],
-                env=env, check=False,
+                [
+                    python,
+                    "-m",
+                    "gunicorn",
+                    "digigov.platform.wsgi:application",
+                    "--bind",
+                    bind,
+                    "--workers",
+                    str(workers),
+                    "--access-logfile",
+                    "-",
+                    "--graceful-timeout",
+                    "5",
+                ],
+                env=env,
+                check=False,
             )
         except KeyboardInterrupt:
             pass
