@@ -66,6 +66,23 @@ def _reference_next(*, service: Service) -> str:
     return f"{prefix}-{row[0]:06d}"
 
 
+def _transaction_facts(*, application: Application) -> dict[str, Any]:
+    """What every transaction event says about its application (the KPIs and messages group by these)."""
+    service = application.service
+    return {
+        "application_id": str(application.pk),
+        "reference": application.reference,
+        "person_id": application.applicant_id,
+        "service_slug": service.slug,
+        "service_name": service.name,
+        "agency_code": service.agency.code,
+        "audience": service.audience,
+        "channel": application.channel,
+        "prefilled": application.is_prefilled,
+        "submitted_at": application.submitted_at.isoformat(),
+    }
+
+
 def _step(*, application: Application, actor: Any, note: str = "") -> None:
     ApplicationStep.objects.create(
         application=application, status=application.status, actor_label=_actor_label(actor), note=note
@@ -217,20 +234,7 @@ def _submit(
         object_id=application.pk,
         detail={"reference": application.reference},
     )
-    outbox.publish(
-        ApplicationSubmitted(
-            application_id=str(application.pk),
-            reference=application.reference,
-            person_id=application.applicant_id,
-            service_slug=service.slug,
-            service_name=service.name,
-            agency_code=service.agency.code,
-            audience=service.audience,
-            channel=application.channel,
-            prefilled=application.is_prefilled,
-            submitted_at=now.isoformat(),
-        )
-    )
+    outbox.publish(ApplicationSubmitted(**_transaction_facts(application=application)))
 
 
 def _replayed(*, account: Any, idempotency_key: str | None, service: Service) -> Application | None:
@@ -361,18 +365,7 @@ def application_decide(*, officer: Any, application: Application, outcome: str, 
         _step(application=application, actor=officer, note=reason)
         outbox.publish(
             ApplicationDecided(
-                application_id=str(application.pk),
-                reference=application.reference,
-                person_id=application.applicant_id,
-                service_slug=service.slug,
-                service_name=service.name,
-                agency_code=service.agency.code,
-                audience=service.audience,
-                channel=application.channel,
-                prefilled=application.is_prefilled,
-                outcome=outcome,
-                reason=reason,
-                submitted_at=application.submitted_at.isoformat(),
+                **_transaction_facts(application=application), outcome=outcome, reason=reason,
                 decided_at=now.isoformat(),
             )
         )
