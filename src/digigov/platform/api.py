@@ -83,10 +83,12 @@ def _register_routers() -> None:
     from digigov.blocks.kpi.api import router as kpi_router
     from digigov.blocks.messaging.api import router as messaging_router
     from digigov.blocks.registries.api import router as registries_router
+    from digigov.blocks.rules.api import router as rules_router
     from digigov.blocks.services.api import router as services_router
     from digigov.blocks.workflow.api import router as workflow_router
 
-    for router in (services_router, workflow_router, messaging_router, consent_router, registries_router, kpi_router):
+    routers = (services_router, workflow_router, messaging_router, consent_router, registries_router, kpi_router)
+    for router in (*routers, rules_router):
         api.add_router("", router)
 
 

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "digigov.blocks.workflow",
     "digigov.blocks.messaging",
     "digigov.blocks.kpi",
+    "digigov.blocks.rules",
     "digigov.frontdoors.portal",
     "digigov.frontdoors.backoffice",
 ]
