@@ -162,8 +162,7 @@ def _render_task(
         "form": form or {"outcome": "", "reason": ""},
         "errors": errors,
         "error_list": [
-            {"field": field, "href": "#reason" if field == "reason" else "#outcome", "message": message}
-            for field, message in errors.items()
+            ("#reason" if field == "reason" else "#outcome", message) for field, message in errors.items()
         ],
     }, status=status)
 

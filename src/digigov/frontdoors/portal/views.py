@@ -386,6 +386,7 @@ def _detail(request: HttpRequest, application: Any, *, respond_errors: dict | No
         "steps": application.steps.all(),
         "respond_errors": respond_errors or {},
         "rating_errors": rating_errors or {},
+        "summary_errors": {**(respond_errors or {}), **(rating_errors or {})},
         "response": request.POST.get("response", "") if respond_errors else "",
         "rating": application.rating if rated else None,
         "can_rate": application.is_decided and not rated,
