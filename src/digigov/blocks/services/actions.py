@@ -67,7 +67,7 @@ def _reference_next(*, service: Service) -> str:
 
 
 def _transaction_facts(*, application: Application) -> dict[str, Any]:
-    """What every transaction event says about its application (the KPIs and messages group by these)."""
+    """The fields of events.TransactionFacts for an application."""
     service = application.service
     return {
         "application_id": str(application.pk),

@@ -3,8 +3,9 @@ from typing import ClassVar
 
 
 @dataclass(frozen=True)
-class ApplicationSubmitted:
-    type: ClassVar[str] = "application.submitted"
+class TransactionFacts:
+    """What every transaction event says about its application; KPIs and messages group by these."""
+
     application_id: str
     reference: str
     person_id: int
@@ -15,6 +16,11 @@ class ApplicationSubmitted:
     channel: str
     prefilled: bool
     submitted_at: str
+
+
+@dataclass(frozen=True)
+class ApplicationSubmitted(TransactionFacts):
+    type: ClassVar[str] = "application.submitted"
 
 
 @dataclass(frozen=True)
@@ -37,20 +43,10 @@ class ApplicationInfoProvided:
 
 
 @dataclass(frozen=True)
-class ApplicationDecided:
+class ApplicationDecided(TransactionFacts):
     type: ClassVar[str] = "application.decided"
-    application_id: str
-    reference: str
-    person_id: int
-    service_slug: str
-    service_name: str
-    agency_code: str
-    audience: str
-    channel: str
-    prefilled: bool
     outcome: str  # approved / rejected
     reason: str
-    submitted_at: str
     decided_at: str
 
 
