@@ -4,7 +4,7 @@ from typing import Any
 from django.db import transaction
 
 from digigov.blocks.audit.actions import entry_record
-from digigov.blocks.consent.models import AccessRecord, ConsentGrant
+from digigov.blocks.consent.models import AccessRecord, ConsentGrant, PopulationAccess
 from digigov.platform.request_context import request_id_get
 
 
@@ -54,5 +54,34 @@ def access_record(*, person_id: int, elements: list[str], context: Any) -> Acces
     entry_record(
         actor=accessor, action="registries:person:read", object_type="person", object_id=person_id,
         detail={"elements": elements, "agency": context.agency.code, "service": context.service_ref},
+    )
+    return record
+
+
+@transaction.atomic(savepoint=False)
+def population_access_record(
+    *, actor: Any, agency: Any, elements: Sequence[str], purpose: str, legal_basis: str, persons_count: int
+) -> PopulationAccess:
+    """Record one population-wide read (bulk registry reads by a rules scan or a policy simulation).
+
+    `actor` is the officer who started the run, or None when the platform runs it on a schedule.
+    """
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        accessor_id, label = None, f"{agency.name} (automated)"
+    else:
+        accessor_id, label = actor.pk, actor.get_full_name() or actor.username
+    record = PopulationAccess.objects.create(
+        accessor_id=accessor_id,
+        accessor_label=label,
+        agency=agency,
+        elements=list(elements),
+        purpose=purpose,
+        legal_basis=legal_basis,
+        persons_count=persons_count,
+        request_id=request_id_get(),
+    )
+    entry_record(
+        actor=actor, action="registries:population:read", object_type="population_access", object_id=record.pk,
+        detail={"elements": list(elements), "agency": agency.code, "purpose": purpose, "persons": persons_count},
     )
     return record

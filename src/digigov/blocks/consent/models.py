@@ -44,3 +44,24 @@ class AccessRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.accessor_label} for {self.agency_id} at {self.accessed_at:%Y-%m-%d %H:%M}"
+
+
+class PopulationAccess(models.Model):
+    """One run over the whole population's data for a stated purpose (a rules scan, a policy simulation).
+
+    Recorded once per run rather than once per person, and shown to every person in "who accessed my data":
+    everyone in the registries was part of the run.
+    """
+
+    accessed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    accessor_id = models.BigIntegerField(null=True, blank=True)
+    accessor_label = models.CharField(max_length=200)
+    agency = models.ForeignKey("registries.Agency", on_delete=models.PROTECT, related_name="+")
+    elements = models.JSONField()
+    purpose = models.TextField()
+    legal_basis = models.CharField(max_length=200)
+    persons_count = models.PositiveIntegerField(default=0)
+    request_id = models.CharField(max_length=64, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"{self.accessor_label} for {self.agency_id}: {self.purpose}"
