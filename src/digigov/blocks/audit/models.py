@@ -29,3 +29,47 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit entries are append-only")
+
+
+class ChainLink(models.Model):
+    """The hash chaining one audit entry to the one before it (docs/audit.md). Kept apart from AuditEntry so
+    entries are written by a plain insert and chained later by the worker; append-only like the entries.
+    No foreign key to the entry on purpose: a deleted entry must leave its link behind as evidence."""
+
+    entry_id = models.BigIntegerField(primary_key=True)
+    previous_id = models.BigIntegerField(null=True, blank=True)
+    hash = models.BinaryField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"link {self.entry_id} <- {self.previous_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Chain links are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Chain links are append-only")
+
+
+class Seal(models.Model):
+    """A signed Merkle root over the chain hashes of entries first_entry_id..last_entry_id (a batch)."""
+
+    first_entry_id = models.BigIntegerField()
+    last_entry_id = models.BigIntegerField(unique=True)
+    entries = models.PositiveIntegerField()
+    root = models.BinaryField(max_length=32)
+    signed_at = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    signature = models.BinaryField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"seal {self.first_entry_id}-{self.last_entry_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Seals are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Seals are append-only")

@@ -3,6 +3,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from digigov.blocks.audit.actions import ChainHorizon, chain_and_seal
+from digigov.blocks.kpi.tasks import WarehouseRefresh
 from digigov.platform.outbox import dispatch_pending
 
 
@@ -23,8 +25,12 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.stdout.write("DigiGov worker delivering events")
+        audit_horizon = ChainHorizon()  # how far the audit chain may extend; see docs/audit.md
+        kpi_refresh = WarehouseRefresh()  # folds new events into the KPI warehouse once a minute; docs/kpi.md
         while not stopping:
             delivered = dispatch_pending()
+            delivered += chain_and_seal(horizon=audit_horizon)
+            kpi_refresh.run_if_due()  # not counted in `delivered`, so --once still means "until nothing is pending"
             if once and not delivered:
                 break
             if not delivered:

@@ -1,0 +1,191 @@
+"""The cost of the tamper-evident audit log: submissions per second with the worker chaining and sealing
+entries versus with that step off, and `digigov audit verify` speed over a log of 1,000,000 entries.
+
+Part 1 seeds a small nation in SQLite, serves it with gunicorn (2 processes) and runs `digigov worker`
+beside it, alternating rounds with DIGIGOV_AUDIT_SEALING=0 and =1 (same database, same client as
+bench_submit.py). Part 2 fills a fresh database with synthetic audit entries, chains and seals them, then
+times `digigov audit verify`.
+
+Last line: `BENCH trust sealing_overhead_pct=<n> verify_eps=<n>`.
+"""
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import re
+import secrets
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_submit import DIGIGOV, PORT, PREPARE, ROOT, SAMPLE_ANSWERS, _load, _run  # noqa: E402
+
+ACTIONS = ["services:application:submit", "registries:person:read", "identity:session:sign-in", "workflow:task:done"]
+
+
+def _env(database_url: str) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DIGIGOV_ENV": "demo",  # keys derived from the random SECRET_KEY below
+        "DEBUG": "0",
+        "DIGIGOV_HTTPS": "0",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "DIGIGOV_SEALING_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "LOG_LEVEL": "WARNING",
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",  # no SMTP server here
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SETTINGS_MODULE": "digigov.platform.settings",
+    }
+
+
+def sealing_overhead(*, workdir: str, residents: int, seconds: float, concurrency: int, rounds: int) -> float:
+    env = _env(f"sqlite:///{workdir}/trust.sqlite3")
+    print(f"[overhead] migrating and seeding {residents:,} residents ...", flush=True)
+    _run([DIGIGOV, "migrate", "--no-input"], env)
+    _run([DIGIGOV, "seed", "--residents", str(residents), "--seed", "1"], env)
+    sessions = json.loads(
+        _run([DIGIGOV, "shell", "-c", PREPARE], {**env, "BENCH_ACCOUNTS": str(concurrency * 50)})
+        .strip()
+        .splitlines()[-1]
+    )
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "digigov.platform.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    rates: dict[bool, list[float]] = {False: [], True: []}
+    try:
+        service = None
+        for _ in range(100):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
+                conn.request("GET", "/api/services/baby-bonus")
+                service = json.loads(conn.getresponse().read())
+                break
+            except OSError:
+                time.sleep(0.2)
+        answers = {
+            f["key"]: (f["choices"][0][0] if f["field_type"] == "choice" else SAMPLE_ANSWERS[f["field_type"]])
+            for f in service["fields"]
+        }
+        csrf = secrets.token_hex(16)
+
+        def submission(index: int):
+            session = sessions[(index * 7919 + int(time.perf_counter_ns() // 1000)) % len(sessions)]
+            return {
+                "Content-Type": "application/json",
+                "Cookie": f"sessionid={session}; csrftoken={csrf}",
+                "X-CSRFToken": csrf,
+                "Idempotency-Key": uuid.uuid4().hex,
+                "Referer": f"http://127.0.0.1:{PORT}/",
+            }, json.dumps({"answers": answers, "consent_to_prefill": True})
+
+        path = "/api/services/baby-bonus/applications"
+        _load(path=path, make_request=submission, seconds=2, concurrency=concurrency)  # warm up
+        for round_ in range(rounds * 2):
+            sealing = bool(round_ % 2)
+            worker = subprocess.Popen(
+                [DIGIGOV, "worker"],
+                env={**env, "DIGIGOV_AUDIT_SEALING": "1" if sealing else "0"},
+                stdout=subprocess.DEVNULL,
+            )
+            try:
+                rps, _latencies, errors = _load(
+                    path=path, make_request=submission, seconds=seconds, concurrency=concurrency
+                )
+            finally:
+                worker.terminate()
+                worker.wait(timeout=30)
+            rates[sealing].append(rps)
+            print(
+                f"[overhead] sealing {'on ' if sealing else 'off'}: {rps:.0f} submissions/s ({errors} errors)",
+                flush=True,
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    _run([DIGIGOV, "audit", "seal", "--settle", "0"], env)
+    print("[overhead] after the run:", _run([DIGIGOV, "audit", "verify"], env).strip(), flush=True)
+    off, on = sum(rates[False]) / rounds, sum(rates[True]) / rounds
+    return (off - on) / off * 100
+
+
+def verify_speed(*, workdir: str, entries: int) -> tuple[float, float]:
+    path = f"{workdir}/verify.sqlite3"
+    env = _env(f"sqlite:///{path}")
+    _run([DIGIGOV, "migrate", "--no-input"], env)
+    print(f"[verify] writing {entries:,} audit entries ...", flush=True)
+    database = sqlite3.connect(path)
+    database.executemany(
+        "INSERT INTO audit_auditentry (at, actor_id, actor_label, agency_code, action, object_type, object_id, "
+        "request_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            (
+                f"2026-11-{1 + i // 86_400 % 28:02d} {i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}"
+                f".{i % 999_983:06d}",
+                i % 5000 or None,
+                f"person:{i % 5000}",
+                "SSA" if i % 2 else "",
+                ACTIONS[i % 4],
+                "application",
+                str(i),
+                f"{i:032x}",
+                '{"elements": ["date_of_birth", "full_name"], "purpose": "pre-fill"}' if i % 3 == 0 else "{}",
+            )
+            for i in range(entries)
+        ),
+    )
+    database.commit()
+    database.close()
+    started = time.perf_counter()
+    _run([DIGIGOV, "audit", "seal", "--settle", "0"], env)
+    print(f"[verify] chained and sealed in {time.perf_counter() - started:.1f} s", flush=True)
+    output = _run([DIGIGOV, "audit", "verify"], env).strip()
+    print(f"[verify] {output}", flush=True)
+    match = re.search(r"\(([\d,]+) entries/s; ([\d,]+) per CPU-second\)", output)
+    return float(match.group(1).replace(",", "")), float(match.group(2).replace(",", ""))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--residents", type=int, default=3_000)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rounds", type=int, default=2, help="Rounds with sealing off and on, alternating.")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as workdir:
+        overhead = sealing_overhead(
+            workdir=workdir,
+            residents=args.residents,
+            seconds=args.seconds,
+            concurrency=args.concurrency,
+            rounds=args.rounds,
+        )
+        eps, cpu_eps = verify_speed(workdir=workdir, entries=args.entries)
+    # Wall-clock figures depend on what else runs: say how busy the machine was.
+    print(
+        f"verify: {eps:,.0f} entries/s wall clock, {cpu_eps:,.0f} per CPU-second; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    print(f"BENCH trust sealing_overhead_pct={overhead:.1f} verify_eps={eps:.0f}")
+
+
+if __name__ == "__main__":
+    main()
