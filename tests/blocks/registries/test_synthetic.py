@@ -2,28 +2,32 @@ import datetime as dt
 from collections import Counter
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.utils import timezone
 
 from digigov.blocks.registries import catalogue
 from digigov.blocks.registries import national_id as nid
-from digigov.blocks.registries.bindings import NATIONAL_ID_CONTEXT
+from digigov.blocks.registries.bindings import MONTHLY_INCOME_CONTEXT, NATIONAL_ID_CONTEXT
 from digigov.blocks.registries.models import Address, Agency, Business, BusinessRole, DataElement, Household, Person
 from digigov.blocks.registries.synthetic import Batch, NationGenerator
-from digigov.platform.crypto import decrypt_text
+from digigov.platform.crypto import decrypt_text, row_context
+from digigov.platform.keys import DataKeyInUse
 
 TODAY = dt.date(2026, 5, 20)
 AGENCY_IDS = {"REG": 1, "HSG": 2, "BIZ": 6}
+# The generator gets its data key from the caller (it may run in a forked process without the database).
+DATA_KEY = DataKeyInUse(id=12345, aead=AESGCM(AESGCM.generate_key(bit_length=256)))
 P = {name: i for i, name in enumerate([
     "id", "national_id_encrypted", "national_id_index", "full_name", "sex", "date_of_birth", "ethnic_group",
-    "citizenship", "marital_status", "education", "employment_status", "occupation", "monthly_income", "household",
-    "household_role", "mother", "father", "email", "mobile", "source_agency", "verified_at",
+    "citizenship", "marital_status", "education", "employment_status", "occupation", "monthly_income_encrypted",
+    "household", "household_role", "mother", "father", "email", "mobile", "source_agency", "verified_at",
 ])}
 
 
 def generate(*, residents: int, seed: int, chunk: int = 50_000) -> Batch:
     generator = NationGenerator(
         residents=residents, seed=seed, today=TODAY, agency_ids=AGENCY_IDS, verified_at=["2025-01-01 00:00:00"],
-        chunk=chunk,
+        chunk=chunk, data_key=DATA_KEY,
     )
     nation = Batch()
     for batch in generator.batches():
@@ -43,7 +47,13 @@ def age(row: tuple) -> int:
 
 
 def without_ciphertext(rows: list[tuple]) -> list[tuple]:
-    return [row[:1] + row[2:] for row in rows]
+    income = P["monthly_income_encrypted"]
+    return [row[:1] + row[2:income] + row[income + 1 :] for row in rows]
+
+
+def income(row: tuple) -> int:
+    context = row_context(context=MONTHLY_INCOME_CONTEXT, row_id=row[P["id"]])
+    return int(decrypt_text(ciphertext=row[P["monthly_income_encrypted"]], context=context, key=DATA_KEY))
 
 
 def test_the_same_seed_gives_the_same_people_and_national_ids():
@@ -66,7 +76,8 @@ def test_the_nation_has_exactly_the_residents_asked_for_across_chunks(nation_row
 def test_national_ids_are_valid_unique_and_follow_status_and_birth_year(nation_rows):
     numbers = {}
     for row in nation_rows.persons:
-        number = decrypt_text(ciphertext=row[P["national_id_encrypted"]], context=NATIONAL_ID_CONTEXT)
+        context = row_context(context=NATIONAL_ID_CONTEXT, row_id=row[P["id"]])
+        number = decrypt_text(ciphertext=row[P["national_id_encrypted"]], context=context, key=DATA_KEY)
         assert nid.is_valid(number)
         numbers[number] = row
     assert len(numbers) == len(nation_rows.persons)
@@ -145,9 +156,9 @@ def test_adults_have_work_and_income_by_age_and_children_do_not(nation_rows):
     for row in nation_rows.persons:
         years = age(row)
         if years < 7:
-            assert row[P["employment_status"]] == "child" and row[P["monthly_income"]] == 0
+            assert row[P["employment_status"]] == "child" and income(row) == 0
         if row[P["employment_status"]] == "employed":
-            assert row[P["monthly_income"]] > 0 and row[P["occupation"]]
+            assert income(row) > 0 and row[P["occupation"]]
         if years < 16:
             assert row[P["marital_status"]] == "single"
     statuses = Counter(row[P["employment_status"]] for row in nation_rows.persons)
@@ -207,7 +218,7 @@ def test_generating_in_a_second_process_gives_the_same_batches():
 
     def make() -> NationGenerator:
         return NationGenerator(residents=1_200, seed=9, today=TODAY, agency_ids=AGENCY_IDS,
-                               verified_at=["2025-01-01 00:00:00"], chunk=500)
+                               verified_at=["2025-01-01 00:00:00"], chunk=500, data_key=DATA_KEY)
 
     in_line, ahead = list(make().batches()), list(_generated_ahead(make()))
     assert [without_ciphertext(b.persons) for b in in_line] == [without_ciphertext(b.persons) for b in ahead]

@@ -6,9 +6,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from digigov.blocks.registries.models import Address, Business, Person
-from digigov.platform.crypto import decrypt_text
+from digigov.platform.crypto import decrypt_many, decrypt_text, row_context
 
+# Associated data of the encrypted columns (platform/keys.py ENCRYPTED_COLUMNS lists them for rotation);
+# each value is also bound to its row. The blind index uses NATIONAL_ID_CONTEXT alone, so it stays
+# row-independent and searchable.
 NATIONAL_ID_CONTEXT = b"person.national_id"
+MONTHLY_INCOME_CONTEXT = b"person.monthly_income"
+
+
+def national_id_of(person: Person) -> str:
+    return decrypt_text(
+        ciphertext=person.national_id_encrypted, context=row_context(context=NATIONAL_ID_CONTEXT, row_id=person.pk)
+    )
+
+
+def monthly_incomes_of(rows: list[tuple[int, bytes]]) -> list[int]:
+    """Monthly incomes of (person id, monthly_income_encrypted) rows, decrypted in one batch."""
+    contexts = [row_context(context=MONTHLY_INCOME_CONTEXT, row_id=person_id) for person_id, _value in rows]
+    return [int(v) for v in decrypt_many(ciphertexts=[value for _id, value in rows], contexts=contexts)]
+
+
+def monthly_income_of(person: Person) -> int:
+    return monthly_incomes_of([(person.pk, person.monthly_income_encrypted)])[0]
 
 
 @dataclass
@@ -34,11 +54,12 @@ def _youngest(view: PersonView) -> Person | None:
 
 
 def _household_income(view: PersonView) -> int:
-    return sum(m.monthly_income for m in view.household_members) or view.person.monthly_income
+    members = [(m.pk, m.monthly_income_encrypted) for m in view.household_members]
+    return sum(monthly_incomes_of(members)) or monthly_income_of(view.person)
 
 
 def _national_id(view: PersonView) -> str:
-    return decrypt_text(ciphertext=view.person.national_id_encrypted, context=NATIONAL_ID_CONTEXT)
+    return national_id_of(view.person)
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -67,8 +88,8 @@ BINDINGS: dict[str, tuple[str, Callable[[PersonView], Any]]] = {
     "person.education": ("person", lambda v: v.person.education),
     "person.employment_status": ("person", lambda v: v.person.employment_status),
     "person.occupation": ("person", lambda v: v.person.occupation or None),
-    "person.monthly_income": ("person", lambda v: v.person.monthly_income),
-    "person.annual_income": ("person", lambda v: v.person.monthly_income * 12),
+    "person.monthly_income": ("person", lambda v: monthly_income_of(v.person)),
+    "person.annual_income": ("person", lambda v: monthly_income_of(v.person) * 12),
     "person.retirement_savings_age_eligible": ("person", lambda v: v.age() >= PAYOUT_ELIGIBILITY_AGE),
     "address.block": ("address", lambda v: v.address.block if v.address else None),
     "address.street": ("address", lambda v: v.address.street if v.address else None),

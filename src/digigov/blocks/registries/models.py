@@ -91,6 +91,7 @@ class Household(models.Model):
 
 
 class Person(models.Model):
+    # Encrypted with platform.crypto, bound to the column and the row (bindings.national_id_of).
     national_id_encrypted = models.BinaryField()
     national_id_index = models.CharField(max_length=64, unique=True)
     full_name = models.CharField(max_length=200)
@@ -102,7 +103,8 @@ class Person(models.Model):
     education = models.CharField(max_length=20)
     employment_status = models.CharField(max_length=20)
     occupation = models.CharField(max_length=80, blank=True, default="")
-    monthly_income = models.PositiveIntegerField(default=0)
+    # Sensitive (catalogue.py): whole dollars as text, encrypted like the national ID (bindings.monthly_income_of).
+    monthly_income_encrypted = models.BinaryField(default=b"")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, related_name="members")
     household_role = models.CharField(max_length=20, default="member")
     mother = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

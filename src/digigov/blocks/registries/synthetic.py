@@ -2,6 +2,9 @@
 
 Deterministic: the same (residents, seed, today) gives the same people, households, addresses, national ID
 numbers and businesses. Only ciphertexts differ between runs, because every encryption takes a fresh nonce.
+National ID numbers and monthly incomes are encrypted a chunk at a time (one batch call per chunk) under
+the primary data key, which the caller looks up before generating starts: the generator may run in a
+forked process that must not touch the database.
 
 Fast enough for a million residents: rows are generated as tuples in chunks, primary keys are assigned here
 so that foreign keys (household, mother, father, owner) need no round trips, and each chunk is written with
@@ -25,7 +28,7 @@ from django.db.models import Max, Model
 from django.utils import timezone
 
 from digigov.blocks.registries import catalogue, national_id
-from digigov.blocks.registries.bindings import NATIONAL_ID_CONTEXT
+from digigov.blocks.registries.bindings import MONTHLY_INCOME_CONTEXT, NATIONAL_ID_CONTEXT, national_id_of
 from digigov.blocks.registries.models import (
     Address,
     Agency,
@@ -35,7 +38,8 @@ from digigov.blocks.registries.models import (
     Household,
     Person,
 )
-from digigov.platform.crypto import blind_index, decrypt_text, encrypt_text
+from digigov.platform import keys
+from digigov.platform.crypto import blind_index, encrypt_many, row_context
 
 CHUNK_RESIDENTS = 50_000
 
@@ -625,12 +629,17 @@ COLUMNS: dict[type[Model], list[str]] = {
     Address: ["id", "block", "street", "unit", "postal_code", "housing_type", "source_agency", "verified_at"],
     Household: ["id", "address", "source_agency", "verified_at"],
     Person: ["id", "national_id_encrypted", "national_id_index", "full_name", "sex", "date_of_birth", "ethnic_group",
-             "citizenship", "marital_status", "education", "employment_status", "occupation", "monthly_income",
-             "household", "household_role", "mother", "father", "email", "mobile", "source_agency", "verified_at"],
+             "citizenship", "marital_status", "education", "employment_status", "occupation",
+             "monthly_income_encrypted", "household", "household_role", "mother", "father", "email", "mobile",
+             "source_agency", "verified_at"],
     Business: ["id", "uen", "name", "entity_type", "industry", "registered_on", "status", "address", "source_agency",
                "verified_at"],
     BusinessRole: ["id", "business", "person", "role", "since"],
 }
+
+
+_NATIONAL_ID_COLUMN = COLUMNS[Person].index("national_id_encrypted")
+_INCOME_COLUMN = COLUMNS[Person].index("monthly_income_encrypted")
 
 
 @dataclass(frozen=True)
@@ -670,8 +679,10 @@ class NationGenerator:
     """Builds the nation household by household; `batches()` yields the rows chunk by chunk."""
 
     def __init__(self, *, residents: int, seed: int, today: dt.date, agency_ids: dict[str, int],
-                 verified_at: Sequence[str], first: FirstIds = FirstIds(), chunk: int = CHUNK_RESIDENTS) -> None:
+                 verified_at: Sequence[str], data_key: keys.DataKeyInUse, first: FirstIds = FirstIds(),
+                 chunk: int = CHUNK_RESIDENTS) -> None:
         self.residents = residents
+        self.data_key = data_key
         self.rng = _FastRandom(seed)  # noqa: S311 (synthetic data, not security)
         self.today = today
         self._today_ordinal = today.toordinal()
@@ -939,8 +950,9 @@ class NationGenerator:
         persons = self._batch.persons
         for p in members:
             number = self.national_ids.allocate(citizenship=p.citizenship, birth_year=p.birth_year)
+            # The number and the income are encrypted for the whole chunk at once (_sealed).
             persons.append((
-                p.id, encrypt_text(plaintext=number, context=NATIONAL_ID_CONTEXT),
+                p.id, number,
                 blind_index(value=number, context=NATIONAL_ID_CONTEXT), p.full_name, p.sex, p.dob,
                 _ETHNIC_GROUP[p.culture], p.citizenship, p.marital, p.education, p.employment, p.occupation,
                 p.income, household_id, p.role, p.mother.id if p.mother else None,
@@ -1113,6 +1125,20 @@ class NationGenerator:
         self._home_address: dict[int, int] = {}
         self._national_ids_by_person: dict[int, str] = {}
 
+    def _sealed(self, rows: list[tuple]) -> list[tuple]:
+        """Person rows with the national ID and income columns encrypted, bound to their column and row."""
+        count = len(rows)
+        plaintexts = [row[_NATIONAL_ID_COLUMN] for row in rows] + [str(row[_INCOME_COLUMN]) for row in rows]
+        contexts = [row_context(context=NATIONAL_ID_CONTEXT, row_id=row[0]) for row in rows] + [
+            row_context(context=MONTHLY_INCOME_CONTEXT, row_id=row[0]) for row in rows
+        ]
+        sealed = encrypt_many(plaintexts=plaintexts, contexts=contexts, key=self.data_key)
+        return [
+            (*row[:_NATIONAL_ID_COLUMN], sealed[i], *row[_NATIONAL_ID_COLUMN + 1 : _INCOME_COLUMN],
+             sealed[count + i], *row[_INCOME_COLUMN + 1 :])
+            for i, row in enumerate(rows)
+        ]
+
     def batches(self) -> Iterator[Batch]:
         self._demo_business_pending: int | None = None
         self._start_batch()
@@ -1133,10 +1159,12 @@ class NationGenerator:
             self._demo_business_staff()
             self._businesses_for_chunk()
             self._batch.demo, demo_pending = demo_pending, None  # the demo families are in the first batch
+            self._batch.persons = self._sealed(self._batch.persons)
             yield self._batch
             self._start_batch()
         if self._batch.persons:
             self._batch.demo = demo_pending
+            self._batch.persons = self._sealed(self._batch.persons)
             yield self._batch  # a nation of only the demo families
 
 
@@ -1312,6 +1340,7 @@ def population_load(
     generator = NationGenerator(
         residents=residents, seed=seed, today=today, agency_ids=agency_ids,
         verified_at=_verified_at_choices(seed=seed, now=timezone.now()), first=_first_ids(),
+        data_key=keys.primary_key(),
     )
     totals = dict.fromkeys(["addresses", "households", "persons", "businesses", "business_roles"], 0)
     demo: DemoPeople | None = None
@@ -1363,8 +1392,7 @@ def nation_counts() -> dict[str, int]:
 
 def national_ids_of(*, person_ids: Sequence[int]) -> dict[int, str]:
     """The demo people's national ID numbers, decrypted for the demo sign-in instructions only."""
-    rows = Person.objects.filter(pk__in=person_ids).values_list("id", "national_id_encrypted")
-    return {pid: decrypt_text(ciphertext=ciphertext, context=NATIONAL_ID_CONTEXT) for pid, ciphertext in rows}
+    return {person.pk: national_id_of(person) for person in Person.objects.filter(pk__in=person_ids)}
 
 
 def agency_ids_get() -> dict[str, int]:

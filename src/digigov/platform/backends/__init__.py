@@ -1,0 +1,1 @@
+"""Ports from the platform to the outside world (`typing.Protocol`), with implementations chosen in settings."""
