@@ -2,12 +2,16 @@
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import SessionAuth
 
 from digigov.platform.errors import DomainError, error_body
+from digigov.platform.security import too_large_message
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +70,22 @@ def _http_error(request, exc: HttpError):
         429: "too_many_requests",
     }.get(exc.status_code, "error")
     return api.create_response(request, error_body(code=code, message=str(exc)), status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request, exc):
+    message = too_large_message(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    return api.create_response(request, error_body(code="request_too_large", message=message), status=413)
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request, exc):
+    # Malformed input Django refuses on reading it (too many fields, a multipart body without its boundary):
+    # the client's fault, never a server error.
+    return api.create_response(
+        request, error_body(code="bad_request", message="The request could not be read."), status=400
+    )
 
 
 @api.exception_handler(Exception)

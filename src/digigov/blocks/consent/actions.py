@@ -1,10 +1,14 @@
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from digigov.blocks.audit.actions import entry_record
 from digigov.blocks.consent.models import AccessRecord, ConsentGrant, PopulationAccess
+from digigov.platform.errors import NotPermitted, ValidationFailed
 from digigov.platform.request_context import request_id_get
 
 
@@ -23,16 +27,47 @@ def consent_decide(
         decision=ConsentGrant.Decision.GRANTED if granted else ConsentGrant.Decision.REFUSED,
     )
     entry_record(
-        actor=account, action="consent:grant:" + grant.decision, object_type="consent_grant", object_id=grant.pk,
+        actor=account,
+        action="consent:grant:" + grant.decision,
+        object_type="consent_grant",
+        object_id=grant.pk,
         detail={"purpose_ref": purpose_ref, "elements": list(elements)},
     )
     return grant
 
 
+def _hidden_check(*, accessor: Any, agency: Any, hidden_until: dt.date, hidden_reason: str) -> None:
+    """Only an officer of the agency that investigates may hide a read, for a stated reason, until a later date."""
+    if accessor is None or accessor.kind != "officer" or accessor.agency_id != agency.pk:
+        raise NotPermitted(_("Only an officer of the investigating agency may record a hidden access."))
+    errors = {}
+    if not hidden_reason.strip():
+        errors["hidden_reason"] = _("Give the reason the access is hidden from the person.")
+    if hidden_until <= timezone.localdate():
+        errors["hidden_until"] = _("The date must be in the future.")
+    if errors:
+        raise ValidationFailed(fields=errors)
+
+
 @transaction.atomic(savepoint=False)
-def access_record(*, person_id: int, elements: list[str], context: Any) -> AccessRecord:
-    """Record one read of a person's data; called by the registries for every read by someone else."""
+def access_record(
+    *,
+    person_id: int,
+    elements: list[str],
+    context: Any,
+    hidden_until: dt.date | None = None,
+    hidden_reason: str = "",
+) -> AccessRecord:
+    """Record one read of a person's data; called by the registries for every read by someone else.
+
+    `hidden_until` is for investigations: the person sees the entry from that date on.
+    """
     accessor = context.accessor
+    if not context.legal_basis and context.consent_grant_id is None:
+        # A programming error in the caller, not the person's: every read must state its ground.
+        raise ValueError("an access record needs a legal basis or a consent grant")
+    if hidden_until is not None:
+        _hidden_check(accessor=accessor, agency=context.agency, hidden_until=hidden_until, hidden_reason=hidden_reason)
     if accessor is None:
         label = f"{context.agency.name} (automated)"
     elif accessor.kind == "officer":
@@ -50,10 +85,18 @@ def access_record(*, person_id: int, elements: list[str], context: Any) -> Acces
         legal_basis=context.legal_basis,
         consent_grant_id=context.consent_grant_id,
         request_id=request_id_get(),
+        hidden_until=hidden_until,
+        hidden_reason=hidden_reason.strip() if hidden_until else "",
     )
+    detail = {"elements": elements, "agency": context.agency.code, "service": context.service_ref}
+    if hidden_until is not None:
+        detail |= {"hidden_until": hidden_until.isoformat(), "hidden_reason": record.hidden_reason}
     entry_record(
-        actor=accessor, action="registries:person:read", object_type="person", object_id=person_id,
-        detail={"elements": elements, "agency": context.agency.code, "service": context.service_ref},
+        actor=accessor,
+        action="registries:person:read",
+        object_type="person",
+        object_id=person_id,
+        detail=detail,
     )
     return record
 
@@ -81,7 +124,10 @@ def population_access_record(
         request_id=request_id_get(),
     )
     entry_record(
-        actor=actor, action="registries:population:read", object_type="population_access", object_id=record.pk,
+        actor=actor,
+        action="registries:population:read",
+        object_type="population_access",
+        object_id=record.pk,
         detail={"elements": list(elements), "agency": agency.code, "purpose": purpose, "persons": persons_count},
     )
     return record

@@ -38,9 +38,24 @@ class AccessRecord(models.Model):
     legal_basis = models.CharField(max_length=200, blank=True, default="")
     consent_grant = models.ForeignKey(ConsentGrant, on_delete=models.PROTECT, null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True, default="")
+    # An investigation may keep its reads from the person until this date, so as not to tip them off;
+    # the investigating officer must give the reason, which auditors (not the person) can see meanwhile.
+    hidden_until = models.DateField(null=True, blank=True)
+    hidden_reason = models.TextField(blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["person", "-accessed_at"], name="access_person_idx")]
+        constraints = [
+            # Every read states its ground: a legal basis, or the person's own consent.
+            models.CheckConstraint(
+                condition=~models.Q(legal_basis="") | models.Q(consent_grant__isnull=False),
+                name="access_has_basis_or_consent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hidden_until__isnull=True) | ~models.Q(hidden_reason=""),
+                name="access_hidden_has_reason",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.accessor_label} for {self.agency_id} at {self.accessed_at:%Y-%m-%d %H:%M}"
