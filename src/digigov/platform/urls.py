@@ -1,11 +1,14 @@
 from django.conf import settings
 from django.urls import include, path
 
+from digigov.blocks.identity.oidc import views as oidc_views
 from digigov.platform.api import api
 
 urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path(".well-known/openid-configuration", oidc_views.discovery, name="openid-configuration"),
+    path("oidc/", include("digigov.blocks.identity.oidc.urls")),
     path("backoffice/", include("digigov.frontdoors.backoffice.urls")),
     path("", include("digigov.frontdoors.portal.urls")),
 ]

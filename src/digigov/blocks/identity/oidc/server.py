@@ -1,0 +1,311 @@
+"""The provider's protocol engine: Authlib's authorization server, grants and endpoints, bound to our tables
+through the identity block's actions and queries. Authlib does the checking the standards require (PKCE,
+client assertions, nonce, redirect URIs, scopes, logout hints); this module says where things are stored."""
+
+import datetime as dt
+import secrets
+import time
+from typing import Any
+
+import httpx
+from authlib.common.encoding import json_dumps
+from authlib.integrations.django_oauth2.requests import DjangoJsonRequest, DjangoOAuth2Request
+from authlib.oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749 import ClientMixin, InvalidClientError, InvalidRequestError, OAuth2Request
+from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from authlib.oauth2.rfc6750 import BearerTokenGenerator
+from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oidc.core import OpenIDCode
+from authlib.oidc.rpinitiated import EndSessionEndpoint
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from joserfc.jwk import KeySet
+
+from digigov.blocks.identity.oidc import actions, queries
+from digigov.blocks.identity.oidc.claims import SCOPES_SUPPORTED
+
+PRIVATE_KEY_JWT = "private_key_jwt"
+CLIENT_SECRET_BASIC = "client_secret_basic"  # noqa: S105 (a method name)
+# Assertions valid for longer would make the replay store grow without bound; an hour is common client default.
+ASSERTION_MAX_SECONDS = 60 * 60 + 60
+
+
+def issuer() -> str:
+    return settings.DIGIGOV_SITE_URL.rstrip("/")
+
+
+def endpoint_url(name: str) -> str:
+    return f"{issuer()}/oidc/{name}"
+
+
+class RelyingParty(ClientMixin):
+    """Authlib's view of an `OidcClient` row."""
+
+    def __init__(self, row: Any) -> None:
+        self.row = row
+        self.id_token_signed_response_alg = row.id_token_alg
+
+    @property
+    def client_metadata(self) -> dict:
+        return {"post_logout_redirect_uris": self.row.post_logout_redirect_uris}
+
+    def get_client_id(self) -> str:
+        return self.row.client_id
+
+    def get_default_redirect_uri(self) -> None:
+        return None  # the redirect URI is always given and matched exactly
+
+    def get_allowed_scope(self, scope: str) -> str | None:
+        asked = (scope or "").split()
+        if not asked or not set(asked) <= set(self.row.allowed_scopes):
+            return None  # invalid_scope: the client asked for something it was not registered for
+        return " ".join(asked)
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        return redirect_uri in self.row.redirect_uris  # exact string match, no prefixes or wildcards
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        if not (self.row.is_sandbox and self.row.client_secret_hash):
+            return False
+        return secrets.compare_digest(actions.digest(client_secret), self.row.client_secret_hash)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        if method == PRIVATE_KEY_JWT:
+            return bool(self.row.jwks or self.row.jwks_uri)
+        # Shared secrets only for sandbox clients, which see synthetic people.
+        return method == CLIENT_SECRET_BASIC and self.row.is_sandbox
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type == "code"
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type == "authorization_code"
+
+
+class IssuedCode:
+    """Authlib's view of an `OidcAuthorizationCode` row."""
+
+    def __init__(self, row: Any) -> None:
+        self.row = row
+        self.code_challenge = row.code_challenge
+        self.code_challenge_method = row.code_challenge_method
+
+    def get_redirect_uri(self) -> str:
+        return self.row.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.row.scope
+
+    def get_nonce(self) -> str | None:
+        return self.row.nonce or None
+
+    def get_auth_time(self) -> int:
+        return self.row.auth_time
+
+    def get_acr(self) -> str:
+        return self.row.acr
+
+    def get_amr(self) -> list[str]:
+        return self.row.amr
+
+
+class IssuedToken:
+    """Authlib's view of an `OidcAccessToken` row, for revocation."""
+
+    def __init__(self, row: Any) -> None:
+        self.row = row
+
+    def check_client(self, client: RelyingParty) -> bool:
+        return self.row.client_id == client.row.pk
+
+
+class PrivateKeyJwt(JWTBearerClientAssertion):
+    CLIENT_AUTH_METHOD = PRIVATE_KEY_JWT
+
+    def get_audiences(self) -> list[str]:
+        return [issuer(), endpoint_url("token"), endpoint_url("par"), endpoint_url("revoke")]
+
+    def verify_claims(self, claims: Any) -> None:
+        exp = claims.get("exp")
+        if isinstance(exp, int | float) and exp > time.time() + ASSERTION_MAX_SECONDS:
+            raise InvalidClientError(description="The client assertion lives too long.")
+        super().verify_claims(claims)
+
+    def validate_jti(self, claims: Any, jti: str) -> bool:
+        client = queries.client_get(client_id=claims["sub"])
+        expires_at = dt.datetime.fromtimestamp(int(claims["exp"]), tz=dt.UTC)
+        return client is not None and actions.client_assertion_remember(
+            client=client, jti=str(jti), expires_at=expires_at
+        )
+
+    def resolve_client_public_key(self, client: RelyingParty) -> KeySet:
+        if client.row.jwks:
+            return KeySet.import_key_set(client.row.jwks)
+        # Outside any transaction: this is the token endpoint reading the client's published keys.
+        response = httpx.get(client.row.jwks_uri, timeout=5)
+        response.raise_for_status()
+        return KeySet.import_key_set(response.json())
+
+
+class PkceS256(CodeChallenge):
+    """PKCE is required of every client and only with S256 (a plain challenge protects nothing)."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+
+    def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
+        data = grant.request.payload.data
+        if not data.get("code_challenge"):
+            raise InvalidRequestError("Missing 'code_challenge': PKCE with S256 is required.")
+        if data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("'code_challenge_method' must be S256.")
+        super().validate_code_challenge(grant, redirect_uri)
+
+
+class CodeGrant(AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = [PRIVATE_KEY_JWT, CLIENT_SECRET_BASIC]
+
+    def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
+        actions.authorization_code_create(
+            code=code,
+            client=request.client.row,
+            account=request.user,
+            params=dict(request.payload.data),
+            acr=request.digigov_acr,
+            amr=request.digigov_amr,
+            auth_time=request.digigov_auth_time,
+            pushed_request_id=request.digigov_pushed_request_id,
+        )
+
+    def query_authorization_code(self, code: str, client: RelyingParty) -> IssuedCode | None:
+        row = actions.authorization_code_redeem(code=code, client=client.row)
+        return IssuedCode(row) if row else None
+
+    def delete_authorization_code(self, authorization_code: IssuedCode) -> None:
+        """Nothing to do: the code was marked used when it was redeemed, so a second use is detected."""
+
+    def authenticate_user(self, authorization_code: IssuedCode) -> Any:
+        return authorization_code.row.account
+
+
+class IdToken(OpenIDCode):
+    def __init__(self) -> None:
+        super().__init__(require_nonce=True)
+
+    def exists_nonce(self, nonce: str, request: OAuth2Request) -> bool:
+        return queries.nonce_used(client_id=request.payload.client_id, nonce=nonce)
+
+    def resolve_client_private_key(self, client: RelyingParty) -> Any:
+        return self._signing_key(client)[1]
+
+    def get_encode_header(self, client: RelyingParty) -> dict:
+        return {"alg": client.row.id_token_alg, "kid": self._signing_key(client)[0], "typ": "JWT"}
+
+    def get_client_claims(self, client: RelyingParty) -> dict:
+        return {"iss": issuer(), "aud": client.row.client_id, "exp": int(time.time()) + actions.ID_TOKEN_SECONDS}
+
+    def get_compatible_claims(self, request: OAuth2Request) -> dict:
+        claims = super().get_compatible_claims(request)
+        claims["sub"] = queries.pairwise_subject(client=request.client.row, account=request.user)
+        return claims
+
+    def generate_user_info(self, user: Any, scope: str) -> dict:
+        # The ID token only identifies; claims about the person come from userinfo, where each release is
+        # recorded against the person's consent.
+        return {}
+
+    @staticmethod
+    def _signing_key(client: RelyingParty) -> tuple[str, Any]:
+        alg = client.row.id_token_alg
+        current = queries.signing_key_current(alg=alg)
+        if current is None:  # the first sign-in after installation makes the first key
+            actions.signing_key_rotate(actor=None, alg=alg)
+            current = queries.signing_key_current(alg=alg)
+        return current
+
+
+class Revocation(RevocationEndpoint):
+    CLIENT_AUTH_METHODS = [PRIVATE_KEY_JWT, CLIENT_SECRET_BASIC]
+    SUPPORTED_TOKEN_TYPES = ("access_token",)
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> IssuedToken | None:
+        row = queries.access_token_any(token=token_string)
+        return IssuedToken(row) if row else None
+
+    def revoke_token(self, token: IssuedToken, request: OAuth2Request) -> None:
+        actions.access_token_revoke(token=token.row)
+
+
+class EndSession(EndSessionEndpoint):
+    def get_server_jwks(self) -> dict:
+        return queries.jwks_public()
+
+    def end_session(self, end_session_request: Any) -> None:
+        logout(end_session_request.request.django_request)
+
+
+class Provider(AuthorizationServer):
+    def __init__(self) -> None:
+        super().__init__(scopes_supported=SCOPES_SUPPORTED)
+        self.register_token_generator(
+            "default",
+            BearerTokenGenerator(
+                access_token_generator=lambda **_kwargs: secrets.token_urlsafe(32),
+                expires_generator=lambda client, grant_type: actions.ACCESS_TOKEN_SECONDS,
+            ),
+        )
+        self.register_client_auth_method(PRIVATE_KEY_JWT, PrivateKeyJwt())
+        self.register_grant(CodeGrant, [PkceS256(required=True), IdToken()])
+        self.register_endpoint(Revocation)
+        self.register_endpoint(EndSession)
+
+    def query_client(self, client_id: str) -> RelyingParty | None:
+        row = queries.client_get(client_id=client_id)
+        return RelyingParty(row) if row else None
+
+    def save_token(self, token: dict, request: OAuth2Request) -> None:
+        code = request.authorization_code
+        actions.access_token_create(
+            token=token["access_token"],
+            client=request.client.row,
+            account=request.user,
+            code=code.row,
+            scope=token["scope"],
+            acr=code.row.acr,
+            expires_in=token["expires_in"],
+        )
+
+    def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
+        """No listeners: what matters is audited by the actions themselves."""
+
+    def create_oauth2_request(self, request: Any) -> OAuth2Request:
+        if isinstance(request, OAuth2Request):
+            return request
+        oauth_request = DjangoOAuth2Request(request)
+        oauth_request.django_request = request
+        return oauth_request
+
+    def create_json_request(self, request: HttpRequest) -> DjangoJsonRequest:
+        return DjangoJsonRequest(request)
+
+    def handle_response(self, status_code: int, payload: Any, headers: list) -> HttpResponse:
+        if isinstance(payload, dict):
+            payload = json_dumps(payload)
+        response = HttpResponse(payload, status=status_code)
+        for name, value in headers:
+            response[name] = value
+        return response
+
+
+def authorization_request(request: HttpRequest, params: dict[str, str]) -> OAuth2Request:
+    """An authorization request made of `params` (a pushed request's), not of the browser's query string."""
+    oauth_request = OAuth2Request("GET", request.build_absolute_uri(), headers=request.headers)
+    oauth_request.payload = BasicOAuth2Payload(params)
+    oauth_request.django_request = request
+    return oauth_request
+
+
+provider = Provider()
