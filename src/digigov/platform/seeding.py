@@ -17,6 +17,7 @@ from django.db import transaction
 
 from digigov.blocks.audit.actions import entry_record
 from digigov.blocks.audit.queries import entries_for_object
+from digigov.blocks.capability.synthetic import capability_seed
 from digigov.blocks.identity.seeding import (
     OfficerSignIn,
     OfficerSpec,
@@ -140,6 +141,7 @@ def nation_seed(
         )
         catalogue_load()
         templates_load()
+        capability_seed(residents=residents, seed=seed)
         if history_months:
             history_generate(
                 services=[

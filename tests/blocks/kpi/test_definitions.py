@@ -29,10 +29,11 @@ def known_events(nation, warehouse_dir, record_event):
 def test_every_kpi_has_an_id_name_formula_and_target():
     assert set(definitions.KPIS) == {
         "citizen_satisfaction", "business_satisfaction", "e_payment", "e_signature", "prefill_services",
-        "digital_end_to_end", "machine_readable_data", "median_days_to_decision"}
+        "digital_end_to_end", "machine_readable_data", "median_days_to_decision", "officer_digital_literacy",
+        "officer_data_analytics", "commercial_cloud", "cross_agency_projects", "data_fusion_days"}
     for kpi in definitions.KPIS.values():
         assert kpi.name and kpi.formula and kpi.target
-        assert bool(kpi.from_figures) != bool(kpi.from_catalogue)
+        assert [bool(kpi.from_figures), bool(kpi.from_catalogue), bool(kpi.from_records)].count(True) == 1
 
 
 def test_transaction_kpis_compute_the_expected_values_on_a_known_set(known_events):

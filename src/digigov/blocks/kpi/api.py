@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
 from digigov.blocks.kpi import datasets, definitions, queries
-from digigov.platform.errors import NotFound
+from digigov.platform.errors import NotFound, ValidationFailed
 
 router = Router(tags=["KPIs"])
 
@@ -48,6 +48,7 @@ class KpiOut(Schema):
     met: bool | None
     source: str
     formula: str
+    exclusion_rules: str
     exclusions: list[ExclusionOut]
 
 
@@ -72,9 +73,31 @@ def summary(request: HttpRequest):
 
 
 @router.get("/kpi/kpis", response=list[KpiOut], auth=None, summary="Every Blueprint KPI with its target and exclusions")
-def kpis(request: HttpRequest, period: str = "all", agency: str = "", service: str = "", by_month: bool = False):
-    figures = definitions.kpi_list(period=period, agency_code=agency, service_slug=service, by_month=by_month)
+def kpis(request: HttpRequest, period: str = "all", agency: str = "", service: str = "", by_month: bool = False,
+         id: str = ""):
+    """`id` takes one KPI id or several separated by commas; an unknown id is a 400 naming it."""
+    ids = [part.strip() for part in id.split(",") if part.strip()]
+    if unknown := [kpi_id for kpi_id in ids if kpi_id not in definitions.KPIS]:
+        raise ValidationFailed(fields={"id": f"No KPI has the id {', '.join(unknown)[:200]}."})
+    figures = definitions.kpi_list(period=period, agency_code=agency, service_slug=service, by_month=by_month,
+                                   kpi_ids=ids)
     return [figure.as_row() for figure in figures]
+
+
+class DatasetOut(Schema):
+    id: str
+    title: str
+    description: str
+    downloads: dict[str, str]
+    dictionary: str
+
+
+@router.get("/kpi/datasets", response=list[DatasetOut], auth=None,
+            summary="Every open KPI dataset with its download and dictionary addresses")
+def dataset_index(request: HttpRequest):
+    return [{"id": spec.id, "title": spec.title, "description": spec.description,
+             "downloads": {f: f"/api/kpi/datasets/{spec.id}.{f}" for f in datasets.FORMATS},
+             "dictionary": f"/api/kpi/datasets/{spec.id}/dictionary"} for spec in datasets.DATASETS.values()]
 
 
 @router.get("/kpi/datasets/{dataset}/dictionary", response=DictionaryOut, auth=None,
@@ -85,8 +108,8 @@ def dictionary(request: HttpRequest, dataset: str):
             "formats": list(datasets.FORMATS), "columns": [c.__dict__ for c in spec.columns]}
 
 
-@router.get("/kpi/datasets/{filename}", auth=None, summary="Open dataset download: kpis or rollup-daily, as csv, json "
-            "or parquet (e.g. /api/kpi/datasets/rollup-daily.parquet)")
+@router.get("/kpi/datasets/{filename}", auth=None, summary="Open dataset download as csv, json or parquet (e.g. "
+            "/api/kpi/datasets/rollup-daily.parquet); GET /api/kpi/datasets lists the datasets")
 def download(request: HttpRequest, filename: str):
     dataset, dot, file_format = filename.rpartition(".")
     if not dot:

@@ -29,6 +29,7 @@ import fcntl
 import json
 import os
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -159,16 +160,21 @@ def _empty_rollup_sql() -> str:
     return f"SELECT {columns} WHERE false"
 
 
-def views_create(*, con: duckdb.DuckDBPyConnection, directory: Path | None = None, state: State | None = None) -> None:
-    """`rollup`, `hist` and `events` views over the files the committed state names."""
+def views_create(
+    *, con: duckdb.DuckDBPyConnection, directory: Path | None = None, state: State | None = None,
+    in_memory: bool = False,
+) -> None:
+    """`rollup`, `hist` and `events` views over the files the committed state names; with `in_memory`, `rollup`
+    and `hist` are tables loaded from those files instead (a few MB even for 100 million events)."""
     directory = directory or warehouse_dir()
     state = state or state_get(directory=directory)
     rollup = [directory / "rollup" / name for name in state.rollup.values()]
     hist = [directory / "hist" / name for name in state.hist.values()]
     events = [directory / "events" / name for name in state.events]
-    con.execute("CREATE OR REPLACE VIEW rollup AS "
+    kind = "TABLE" if in_memory else "VIEW"
+    con.execute(f"CREATE OR REPLACE {kind} rollup AS "
                 + (f"SELECT * FROM read_parquet({_sql_list(rollup)})" if rollup else _empty_rollup_sql()))
-    con.execute("CREATE OR REPLACE VIEW hist AS " + (
+    con.execute(f"CREATE OR REPLACE {kind} hist AS " + (
         f"SELECT * FROM read_parquet({_sql_list(hist)})" if hist
         else "SELECT NULL::DATE AS month, NULL::VARCHAR AS agency_code, NULL::VARCHAR AS service_slug, "
              "0::SMALLINT AS bucket, 0::BIGINT AS decisions WHERE false"))
@@ -277,7 +283,7 @@ def refresh(
             return RefreshResult(exported=0, batches=0, months=[], watermark=state_get(directory=directory).watermark)
         _dirs_make(directory)
         state = state_get(directory=directory)
-        con = connect()
+        con = None  # opened on the first new row: a refresh with nothing to do stays one short query
         while max_batches is None or batches < max_batches:
             now = time.time()
             state.gaps = {k: seen for k, seen in state.gaps.items() if now - seen < GAP_WAIT_SECONDS}
@@ -302,13 +308,15 @@ def refresh(
                     state.gaps[str(gap)] = now
                 state.watermark = top
             target = directory / "events" / f"part-{state.version + 1:08d}.parquet"
+            con = con or connect()
             _batch_to_parquet(con=con, rows=rows, target=target)
             months.update(events_append(con=con, directory=directory, state=state, files=[target]))
             _state_commit(directory=directory, state=state)
             _unreferenced_remove(directory=directory, state=state)
             exported += len(rows)
             batches += 1
-        con.close()
+        if con is not None:
+            con.close()
         return RefreshResult(exported=exported, batches=batches, months=sorted(months), watermark=state.watermark)
 
 
@@ -367,6 +375,28 @@ def rollup_rebuild(*, directory: Path | None = None) -> int:
 
 
 # --- reading ------------------------------------------------------------------------------------------------
+
+_readers = threading.local()
+
+
+def reader(*, directory: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """This thread's reading connection, with the committed rollups loaded in memory. Committed files never
+    change, so the tables stay exact until a refresh commits a new version; then they are loaded again. Web pages
+    read through it: opening a connection and reading two dozen month files costs more than their queries."""
+    directory = directory or warehouse_dir()
+    state = state_get(directory=directory)
+    # Each commit replaces state.json (a new inode): a warehouse emptied and rebuilt to the same version is new too.
+    stamp = (directory / "state.json").stat() if state.version else None
+    key = (str(directory), state.version, stamp and (stamp.st_ino, stamp.st_mtime_ns))
+    cached = getattr(_readers, "current", None)
+    if cached and cached[0] == key:
+        return cached[1]
+    if cached:
+        cached[1].close()
+    con = connect()
+    views_create(con=con, directory=directory, state=state, in_memory=True)
+    _readers.current = (key, con)
+    return con
 
 
 def rollup_rows(*, directory: Path | None = None, recompute: bool = False) -> list[tuple]:
@@ -442,10 +472,7 @@ def figures_by(
 ) -> dict[str, Figures]:
     """KPI figures from the rollups, per agency, service, month, channel or audience (or the whole platform)."""
     where = where or Slice()
-    own = con is None
-    con = con or connect()
-    if own:
-        views_create(con=con)
+    con = con or reader()
     expression = GROUPS[group]
     clause, params = where.where()
     counts = con.execute(
@@ -466,8 +493,6 @@ def figures_by(
             hist_params,
         ).fetchall():
             medians[key].append((bucket, count))
-    if own:
-        con.close()
     result = {}
     for key, *values in counts:
         median = median_from_histogram(buckets=medians.get(key, []))

@@ -1,6 +1,8 @@
-"""`digigov kpi refresh | rebuild | synthesize`: keep the KPI warehouse (Parquet + DuckDB) up to date."""
+"""`digigov kpi refresh | rebuild | synthesize | report`: keep the KPI warehouse (Parquet + DuckDB) up to date, and
+write the periodic report."""
 
 import time
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -21,6 +23,9 @@ class Command(BaseCommand):
         synthesize.add_argument("--events", type=int, default=1_000_000)
         synthesize.add_argument("--months", type=int, default=24)
         synthesize.add_argument("--seed", type=int, default=42)
+        report = actions.add_parser("report", help="Write the HTML and PDF KPI report for a period.")
+        report.add_argument("--period", required=True, help="all, 2026, 2026-Q3 or 2026-07")
+        report.add_argument("--out", type=Path, default=None, help="Directory (default var/reports).")
 
     def handle(self, *args: object, action: str, **options: object) -> None:
         started = time.perf_counter()
@@ -31,9 +36,21 @@ class Command(BaseCommand):
         elif action == "rebuild":
             rows = warehouse.rollup_rebuild()
             self.stdout.write(f"Rebuilt {rows:,} rollup rows.")
+        elif action == "report":
+            self._report(period=str(options["period"]), directory=options["out"])
         elif action == "synthesize":
             self._synthesize(events=int(options["events"]), months=int(options["months"]), seed=int(options["seed"]))
         self.stdout.write(f"Done in {time.perf_counter() - started:.1f} s.")
+
+    def _report(self, *, period: str, directory: Path | None) -> None:
+        from digigov.blocks.kpi.report import report_write
+        from digigov.platform.errors import ValidationFailed
+
+        try:
+            html_path, pdf_path = report_write(period=period, directory=directory)
+        except ValidationFailed as error:
+            raise CommandError(error.fields.get("period", str(error))) from None
+        self.stdout.write(f"Wrote {html_path} and {pdf_path}.")
 
     def _synthesize(self, *, events: int, months: int, seed: int) -> None:
         from digigov.blocks.kpi.synthetic import ServiceRef, history_to_parquet

@@ -1,10 +1,12 @@
-"""Monthly KPI trend charts drawn on the server as SVG: no script, readable by screen readers through
-<title>/<desc>, and always followed by a table of the same numbers."""
+"""KPI figures as people read them: monthly trend chart geometry, drawn as SVG on the pages and the HTML report
+(no script; screen readers get <title>/<desc>; always followed by a table of the same numbers) and with fpdf2's
+shapes in the PDF report, and each figure written in its unit."""
 
 import math
 from dataclasses import dataclass
 
 from django.utils.formats import number_format
+from django.utils.translation import ngettext
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 44
@@ -88,3 +90,19 @@ def chart_build(*, points: list[tuple[str, float | None]], target: float | None,
         target_y=round(y_of(target), 1) if target is not None else None,
         target_label=_format(target, share=share) if target is not None else "",
     )
+
+
+def value_text(value: float | None, unit: str) -> str:
+    """A KPI figure in its unit: a share as a percentage, otherwise a count of days, working days or projects."""
+    if value is None:
+        return "–"
+    if unit == "share":
+        # number_format cuts digits off; round first so 0.6667 reads 66.7%.
+        return f"{number_format(round(value * 100, 1), decimal_pos=1)}%"
+    amount = number_format(round(value, 1), decimal_pos=0 if float(value).is_integer() else 1)
+    count = 1 if value == 1 else 2  # the plural form; amounts are never read as words
+    if unit == "working days":
+        return ngettext("%(n)s working day", "%(n)s working days", count) % {"n": amount}
+    if unit == "projects":
+        return ngettext("%(n)s project", "%(n)s projects", count) % {"n": amount}
+    return ngettext("%(n)s day", "%(n)s days", count) % {"n": amount}
