@@ -106,7 +106,9 @@ def test_derived_elements_agree_with_the_registries(nation):
     """The rules compute age and income per head themselves; they must read what an officer reads."""
     today = timezone.localdate()  # the registries compute person.age on the local date
     computed = evaluate_population(as_of=today, variables=["age", "income_per_head"], chunk_size=100)
-    access = AccessContext(accessor=None, agency=agency_get(code="SSA"), purpose="rules consistency test")
+    access = AccessContext(
+        accessor=None, agency=agency_get(code="SSA"), purpose="rules consistency test", legal_basis="test"
+    )
     compared = 0
     for index in range(0, len(computed.person_id), 13):
         verified = person_attributes_get(

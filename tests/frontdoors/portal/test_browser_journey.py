@@ -208,7 +208,10 @@ def citizen_applies(page, *, base_url: str, checked: list[str], national_id: str
     assert page.get_by_role("link", name=f"We have received your application {reference}").count() == 1
     assert_accessible(page, checked)
 
-    for path in ("/applications/", "/my-data/", "/services/?q=baby"):
+    for path in (
+        "/applications/", "/my-data/", "/services/?q=baby", "/offers/", "/account/apps/", "/kpi/blueprint/",
+        "/kpi/blueprint/digital_end_to_end/",
+    ):
         page.goto(base_url + path)
         assert_accessible(page, checked)
     return reference

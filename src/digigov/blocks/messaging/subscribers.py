@@ -51,6 +51,37 @@ def on_decided(event) -> None:
     _notify(event=event, template_key=key, extra={"reason": event.payload["reason"]})
 
 
+@subscribe(event_type="application.decision_reversed", name="messaging.decision_reversed")
+def on_decision_reversed(event) -> None:
+    _notify(event=event, template_key="application-rejected", extra={"reason": event.payload["reason"]})
+
+
+@subscribe(event_type="rules.offer_made", name="messaging.offer")
+def on_offer_made(event) -> None:
+    """A proactive scan found the person newly eligible: invite them to apply, with a link that starts the
+    application (pre-filled after their consent)."""
+    payload = event.payload
+    agency = agency_get(code=payload["agency_code"])
+    contact = person_contact_get(person_id=payload["person_id"])
+    access_record(
+        person_id=payload["person_id"], elements=["person.full_name", "person.email"],
+        context=AccessContext(
+            accessor=None, agency=agency,
+            purpose=_("Tell you about %(scheme)s, which you may qualify for") % {"scheme": payload["scheme_label"]},
+            service_ref=f"offer:{payload['offer_id']}", legal_basis=_("Proactive offers of support"),
+        ),
+    )
+    path = f"/offers/{payload['offer_id']}/apply/"
+    actions.message_create(
+        person_id=payload["person_id"], template_key="offer-made", source_event_id=event.event_id,
+        email=contact["email"], link=path,
+        context={
+            "name": contact["full_name"], "scheme": payload["scheme_label"], "agency": agency.name,
+            "link": f"{settings.DIGIGOV_SITE_URL}{path}",
+        },
+    )
+
+
 @subscribe(event_type="message.queued", name="messaging.email_send", transactional=False)
 def on_message_queued(event) -> None:
     if event.payload["channel"] == "email":

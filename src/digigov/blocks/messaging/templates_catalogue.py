@@ -25,4 +25,10 @@ TEMPLATES = {
         _("Dear {{ name }},\n\n{{ agency }} could not approve your application for {{ service }} ({{ reference }}).\n\n"
           "Reason: {{ reason }}\n\nSee the details and how to appeal: {{ link }}\n"),
     ),
+    "offer-made": (
+        _("You may qualify for {{ scheme }}, apply in one step"),
+        _("Dear {{ name }},\n\nFrom the records the government already holds, {{ agency }} believes you may now "
+          "qualify for {{ scheme }}.\n\nApply in one step: your application opens with your details already "
+          "filled in. {{ link }}\n\nIf you do not want it, you can dismiss this offer from your list of offers.\n"),
+    ),
 }

@@ -80,6 +80,13 @@ def _chunk(*, rows: list[tuple], households: list[tuple[int, str]]) -> Populatio
     return chunk
 
 
+def household_chunk(*, rows: list[tuple], housing_type: str | None) -> PopulationChunk:
+    """One household's arrays (rows from bulk.person_household_read), built exactly as a population chunk is,
+    so a single eligibility check computes from the same inputs as a scan."""
+    household_id = rows[0][_COLUMN["household_id"]] if rows else None
+    return _chunk(rows=rows, households=[(household_id, housing_type)] if household_id is not None else [])
+
+
 def population_arrays(*, as_of: dt.date, chunk_size: int) -> Iterator[PopulationChunk]:
     """The registered population as arrays, `chunk_size` households at a time (then people with no household).
 

@@ -10,9 +10,11 @@ from django.utils.translation import gettext as _
 from digigov.blocks.audit.actions import entry_record
 from digigov.blocks.consent.actions import consent_decide
 from digigov.blocks.registries.queries import AccessContext, person_attributes_get
+from digigov.blocks.rules.eligibility import ELIGIBLE, eligibility_check
 from digigov.blocks.services.errors import AlreadyDecided, IdempotencyKeyReused, NotYetDecided
 from digigov.blocks.services.events import (
     ApplicationDecided,
+    ApplicationDecisionReversed,
     ApplicationInfoProvided,
     ApplicationInfoRequested,
     ApplicationSubmitted,
@@ -158,10 +160,11 @@ def application_prefill_decide(*, account: Any, application: Application, grante
     _require_applicant(account=account, application=application)
     if application.status not in EDITABLE:
         raise Conflict(_("This application has already been submitted."))
-    _prefill(
-        account=account, application=application, granted=granted, fields=_form_fields(service=application.service)
-    )
-    application.save(update_fields=["answers", "prefill_decision", "consent_grant_id", "updated_at"])
+    fields = _form_fields(service=application.service)
+    _prefill(account=account, application=application, granted=granted, fields=fields)
+    # A first answer for the form page; it is checked again, with the final answers, on submission.
+    application.eligibility = _eligibility(application=application, fields=fields)
+    application.save(update_fields=["answers", "prefill_decision", "consent_grant_id", "eligibility", "updated_at"])
     entry_record(
         actor=account,
         action="services:application:prefill",
@@ -170,6 +173,35 @@ def application_prefill_decide(*, account: Any, application: Application, grante
         detail={"decision": application.prefill_decision},
     )
     return application
+
+
+def _eligibility(*, application: Application, fields: list[FormField]) -> dict[str, Any]:
+    """The service's scheme checked on verified registry data as of today (the application date), with the
+    citizen's own answers only for what no registry holds. `auto_decide` says whether the platform may approve
+    it without an officer: the service allows it, the scheme finds the applicant eligible on verified data
+    alone, and every registry-backed answer in the form came from the registries (the pre-fill was consented
+    to and nothing was typed over it)."""
+    service = application.service
+    if not service.scheme_key:
+        return {}
+    result = eligibility_check(
+        scheme_key=service.scheme_key,
+        person_id=application.applicant_id,
+        as_of=timezone.localdate(),
+        answers=application.answers,
+        access=AccessContext(
+            accessor=None,
+            agency=service.agency,
+            purpose=_("Check whether you qualify for %(scheme)s") % {"scheme": service.name},
+            service_ref=f"service:{service.slug}",
+            legal_basis=_("Your application for %(service)s") % {"service": service.name},
+        ),
+    )
+    all_verified = application.prefill_decision == "granted" and all(
+        application.answers.get(f.key, {}).get("source") == "verified" for f in fields if f.data_element_id
+    )
+    auto = service.auto_decide and result.outcome == ELIGIBLE and result.verified_only and all_verified
+    return {**result.as_dict(), "auto_decide": auto}
 
 
 def _verified_answers(application: Application) -> dict[str, dict]:
@@ -221,18 +253,26 @@ def _submit(
         raise ValidationFailed(fields=errors)
     now = timezone.now()
     application.answers = cleaned
+    application.eligibility = _eligibility(application=application, fields=fields)
     application.status = ApplicationStatus.SUBMITTED
     application.reference = _reference_next(service=service)
     application.submitted_at = now
     application.idempotency_key = idempotency_key
     application.save()
     _step(application=application, actor=account)
+    detail = {"reference": application.reference}
+    if application.eligibility:
+        detail |= {
+            "scheme": application.eligibility["scheme_key"],
+            "eligibility": application.eligibility["outcome"],
+            "rules_version": application.eligibility["rules_version"],
+        }
     entry_record(
         actor=account,
         action="services:application:submit",
         object_type="application",
         object_id=application.pk,
-        detail={"reference": application.reference},
+        detail=detail,
     )
     outbox.publish(ApplicationSubmitted(**_transaction_facts(application=application)))
 
@@ -240,6 +280,11 @@ def _submit(
 def _replayed(*, account: Any, idempotency_key: str | None, service: Service) -> Application | None:
     if not idempotency_key:
         return None
+    if connection.vendor == "postgresql":
+        # Concurrent retries with one key queue here until the first commits, then replay its application
+        # instead of failing on the unique key.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [idempotency_key])
     existing = Application.objects.filter(idempotency_key=idempotency_key).first()
     if existing is None:
         return None
@@ -373,6 +418,72 @@ def application_decide(*, officer: Any, application: Application, outcome: str, 
         raise ValidationFailed(fields={"outcome": _("Choose a decision")})
     entry_record(
         actor=officer, action=f"services:application:{outcome}", object_type="application", object_id=application.pk
+    )
+    return application
+
+
+@transaction.atomic
+def application_decide_automatically(*, application: Application, rules_version: str) -> Application:
+    """Approve an application the rules found eligible on verified data alone, with no officer involved
+    (called by workflow, which records the decision). The applicant hears of it as of any approval."""
+    application = Application.objects.select_for_update().select_related("service__agency").get(pk=application.pk)
+    if application.is_decided:
+        raise AlreadyDecided()
+    if not application.eligibility.get("auto_decide"):
+        raise Conflict(_("This application cannot be decided automatically."))
+    now = timezone.now()
+    reason = _("You qualify on your verified records (rules version %(version)s).") % {"version": rules_version}
+    application.status = ApplicationStatus.APPROVED
+    application.decision_reason = reason
+    application.decided_at = now
+    application.save(update_fields=["status", "decision_reason", "decided_at", "updated_at"])
+    _step(application=application, actor=None, note=reason)
+    entry_record(
+        actor=None,
+        action="services:application:approved",
+        object_type="application",
+        object_id=application.pk,
+        detail={"automatic": True, "rules_version": rules_version},
+    )
+    outbox.publish(
+        ApplicationDecided(
+            **_transaction_facts(application=application), outcome=ApplicationStatus.APPROVED, reason=reason,
+            decided_at=now.isoformat(),
+        )
+    )
+    return application
+
+
+@transaction.atomic
+def application_decision_reverse(*, officer: Any, application: Application, reason: str) -> Application:
+    """An officer reverses an automatic approval on review: the application is not approved, for the reason
+    given, which the applicant sees. Workflow checks the officer may; this checks the application's state."""
+    application = Application.objects.select_for_update().select_related("service__agency").get(pk=application.pk)
+    if officer.kind != "officer" or officer.agency_id != application.service.agency_id:
+        raise NotPermitted()
+    if application.status != ApplicationStatus.APPROVED:
+        raise Conflict(_("Only an approved application can have its approval reversed."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": _("Explain this to the applicant")})
+    now = timezone.now()
+    application.status = ApplicationStatus.REJECTED
+    application.decision_reason = reason
+    application.decided_at = now
+    application.save(update_fields=["status", "decision_reason", "decided_at", "updated_at"])
+    _step(application=application, actor=officer, note=reason)
+    entry_record(
+        actor=officer,
+        action="services:application:reverse",
+        object_type="application",
+        object_id=application.pk,
+        detail={"reason": reason},
+    )
+    outbox.publish(
+        ApplicationDecisionReversed(
+            **_transaction_facts(application=application), outcome=ApplicationStatus.REJECTED, reason=reason,
+            reversed_at=now.isoformat(),
+        )
     )
     return application
 

@@ -33,6 +33,8 @@ def _service_out(service) -> dict:
         "audience": service.audience,
         "offers_e_payment": service.offers_e_payment,
         "offers_e_signature": service.offers_e_signature,
+        "scheme_key": service.scheme_key,
+        "auto_decide": service.auto_decide,
     }
 
 
@@ -61,6 +63,7 @@ def _application_out(application) -> dict:
         "timeline": [
             {"status": s.status, "at": s.at, "actor": s.actor_label, "note": s.note} for s in application.steps.all()
         ],
+        "eligibility": application.eligibility or None,
     }
 
 

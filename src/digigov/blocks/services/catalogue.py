@@ -62,6 +62,8 @@ class ServiceEntry:
     audience: str = "citizen"
     offers_e_payment: bool = True
     offers_e_signature: bool = True
+    scheme_key: str = ""  # rules/schemes.py key checked at application time
+    auto_decide: bool = False  # approve at once when eligible on verified data alone
 
 
 def _verified(key: str, label: str, element: str, field_type: str = FieldType.TEXT, **kwargs: Any) -> Field:
@@ -106,6 +108,7 @@ SERVICES = [
     ),
     ServiceEntry(
         slug="baby-bonus", name="Baby Bonus", agency="SSA", sla_days=14,
+        scheme_key="baby_bonus",
         summary="A cash gift for your newborn and a matched savings account to help with the costs of raising "
                 "your child.",
         purpose="The Social Support Agency needs to know who you and your youngest child are, where you live "
@@ -125,6 +128,7 @@ SERVICES = [
     ),
     ServiceEntry(
         slug="childcare-subsidy", name="Childcare subsidy", agency="SSA", sla_days=10,
+        scheme_key="childcare_subsidy",
         summary="Help with the monthly fees of a licensed childcare centre or infant care, more for families "
                 "with lower incomes.",
         purpose="The Social Support Agency uses your child's details, your household's size and income and your "
@@ -251,6 +255,7 @@ SERVICES = [
     ),
     ServiceEntry(
         slug="housing-grant", name="Housing grant for a new flat", agency="HSG", sla_days=21,
+        scheme_key="housing_grant",
         summary="A grant towards buying your first public flat, more for lower-income households.",
         purpose="The Housing Development Board needs your residential status, marital status and household "
                 "income to check which grants you qualify for and how much.",
@@ -294,6 +299,7 @@ SERVICES = [
     # -- Retiring -----------------------------------------------------------------------------------------
     ServiceEntry(
         slug="retirement-payout", name="Start your retirement payouts", agency="PEN", sla_days=7,
+        scheme_key="retirement_payout", auto_decide=True,
         summary="Choose when your monthly retirement payouts start and which plan they follow.",
         purpose="The Pensions and Retirement Board needs your identity, date of birth and whether you have "
                 "reached the payout age to start your payouts.",
@@ -315,6 +321,7 @@ SERVICES = [
     ),
     ServiceEntry(
         slug="senior-support", name="Senior support payment", agency="SSA", sla_days=14,
+        scheme_key="senior_support", auto_decide=True,
         summary="A quarterly cash payment for seniors who had low incomes during their working life and have "
                 "little family support.",
         purpose="The Social Support Agency needs your age, housing type and household income to check that you "
@@ -341,6 +348,7 @@ SERVICES = [
     ),
     ServiceEntry(
         slug="property-tax-relief", name="Property tax relief for seniors", agency="REV", sla_days=30,
+        scheme_key="property_tax_rebate",
         summary="Pay less property tax on the home you live in if you are retired and your income is low.",
         purpose="The Revenue Authority needs your address, housing type and household income to assess the "
                 "relief.",
@@ -363,6 +371,7 @@ SERVICES = [
     # -- Losing a job -------------------------------------------------------------------------------------
     ServiceEntry(
         slug="job-seeker-support", name="Job-seeker support", agency="MOM", sla_days=7,
+        scheme_key="jobseeker_support",
         summary="Career coaching, job matching and up to six months of financial support while you look for "
                 "work.",
         purpose="The Ministry of Manpower needs your contact details and qualifications to match you with jobs "
@@ -427,7 +436,8 @@ def catalogue_load() -> None:
             "name": entry.name, "summary": entry.summary, "agency": agencies[entry.agency],
             "fee_cents": entry.fee_cents, "sla_days": entry.sla_days, "audience": entry.audience,
             "purpose": entry.purpose, "offers_e_payment": entry.offers_e_payment,
-            "offers_e_signature": entry.offers_e_signature,
+            "offers_e_signature": entry.offers_e_signature, "scheme_key": entry.scheme_key,
+            "auto_decide": entry.auto_decide,
         })
         service.life_events.set([events[slug] for slug in entry.life_events])
         for order, form_field in enumerate(entry.fields, start=1):

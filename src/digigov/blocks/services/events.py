@@ -51,6 +51,17 @@ class ApplicationDecided(TransactionFacts):
 
 
 @dataclass(frozen=True)
+class ApplicationDecisionReversed(TransactionFacts):
+    """An officer reversed an automatic approval on review; a new event rather than a second
+    application.decided, so a transaction is counted as decided once."""
+
+    type: ClassVar[str] = "application.decision_reversed"
+    outcome: str  # rejected
+    reason: str
+    reversed_at: str
+
+
+@dataclass(frozen=True)
 class ServiceRated:
     type: ClassVar[str] = "service.rated"
     application_id: str

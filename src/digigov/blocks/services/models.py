@@ -30,6 +30,10 @@ class Service(models.Model):
     offers_e_payment = models.BooleanField(default=True)
     offers_e_signature = models.BooleanField(default=True)
     is_active = models.BooleanField(default=True)
+    # The rules scheme (rules/schemes.py) checked when a citizen applies; blank for services no scheme decides.
+    scheme_key = models.CharField(max_length=40, blank=True, default="")
+    # Approve at once an application the scheme finds eligible on verified data alone (an officer can reverse it).
+    auto_decide = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]
@@ -98,6 +102,8 @@ class Application(models.Model):
     idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
     info_request = models.TextField(blank=True, default="")
     decision_reason = models.TextField(blank=True, default="")
+    # The scheme check made on submission (rules/eligibility.py EligibilityResult.as_dict()); {} when none.
+    eligibility = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

@@ -48,6 +48,13 @@ def service_get(*, slug: str) -> Service:
         raise NotFound() from None
 
 
+def service_for_scheme(*, scheme_key: str) -> Service | None:
+    """The active service through which a citizen applies for a rules scheme, if any names it."""
+    if not scheme_key:
+        return None
+    return Service.objects.select_related("agency").filter(scheme_key=scheme_key, is_active=True).first()
+
+
 def service_fields(*, service: Service) -> list[FormField]:
     return list(service.fields.select_related("data_element__owner_agency"))
 

@@ -37,6 +37,8 @@ class ServiceOut(Schema):
     audience: str
     offers_e_payment: bool
     offers_e_signature: bool
+    scheme_key: str = Field("", description="The rules scheme checked when someone applies (empty: none)")
+    auto_decide: bool = Field(False, description="Approves at once an application eligible on verified data alone")
 
 
 class ServiceDetailOut(ServiceOut):
@@ -63,6 +65,28 @@ class StepOut(Schema):
     note: str
 
 
+class EligibilityLineOut(Schema):
+    kind: str = Field(description="condition, input, value, parameter or missing")
+    text: str
+    held: bool | None = Field(None, description="For a condition or threshold: whether it held")
+
+
+class EligibilityOut(Schema):
+    """The scheme check made when the application was submitted, explained from the computation trace."""
+
+    scheme_key: str
+    scheme_label: str
+    outcome: str = Field(description="eligible, not_eligible or more_information_needed")
+    amount: float
+    period: str
+    as_of: dt.date
+    rules_version: str
+    lines: list[EligibilityLineOut]
+    missing: list[str]
+    entered: list[str]
+    auto_decide: bool = Field(description="Whether the service approves it without an officer")
+
+
 class ApplicationOut(Schema):
     id: uuid.UUID
     reference: str | None
@@ -77,6 +101,7 @@ class ApplicationOut(Schema):
     submitted_at: dt.datetime | None
     decided_at: dt.datetime | None
     timeline: list[StepOut]
+    eligibility: EligibilityOut | None = None
 
 
 class ApplicationReceiptOut(Schema):

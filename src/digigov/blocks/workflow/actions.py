@@ -9,9 +9,9 @@ from django.utils import timezone
 from digigov.blocks.audit.actions import entry_record
 from digigov.blocks.identity.queries import officer_roles
 from digigov.blocks.services import actions as services_actions
-from digigov.blocks.workflow.errors import TaskClosed, TaskTaken
+from digigov.blocks.workflow.errors import NotAutomatic, TaskClosed, TaskTaken
 from digigov.blocks.workflow.models import Decision, Task, TaskStatus
-from digigov.platform.errors import NotPermitted, ValidationFailed
+from digigov.platform.errors import Conflict, NotPermitted, ValidationFailed
 
 DECIDING_ROLES = {"case_officer", "supervisor"}
 # Task outcomes and the application statuses they lead to (services.models.ApplicationStatus values).
@@ -97,3 +97,62 @@ def task_reopen_for_application(*, application_id: Any) -> Task | None:
     task.save(update_fields=["status"])
     entry_record(actor=None, action="workflow:task:reopen", object_type="task", object_id=task.pk)
     return task
+
+
+@transaction.atomic
+def task_decide_automatically(*, application: Any, sla_days: int) -> Decision | None:
+    """Approve at once an application the rules found eligible on verified data alone, if its service allows
+    it; otherwise leave its task in the queue. Repeated calls decide once."""
+    task = task_create_for_application(application=application, sla_days=sla_days)
+    task = Task.objects.select_for_update().select_related("application").get(pk=task.pk)
+    eligibility = task.application.eligibility or {}
+    if task.status == TaskStatus.DONE or not eligibility.get("auto_decide"):
+        return None
+    rules_version = eligibility["rules_version"]
+    application = services_actions.application_decide_automatically(
+        application=task.application, rules_version=rules_version
+    )
+    decision = Decision.objects.create(
+        task=task,
+        outcome=Decision.Outcome.APPROVE,
+        reason=application.decision_reason,
+        decided_by=None,
+        automatic=True,
+        rules_version=rules_version,
+    )
+    task.status = TaskStatus.DONE
+    task.completed_at = timezone.now()
+    task.save(update_fields=["status", "completed_at"])
+    entry_record(
+        actor=None,
+        action="workflow:task:approve",
+        object_type="task",
+        object_id=task.pk,
+        detail={"automatic": True, "rules_version": rules_version},
+    )
+    return decision
+
+
+@transaction.atomic
+def decision_reverse(*, officer: Any, decision: Decision, reason: str) -> Decision:
+    """A case officer or supervisor of the agency, on review, reverses an automatic approval: the application
+    is then not approved, for the reason given (the applicant sees it). A decision is reversed at most once."""
+    decision = Decision.objects.select_for_update().select_related("task__application").get(pk=decision.pk)
+    _require_decider(officer=officer, task=decision.task)
+    if not decision.automatic or decision.outcome != Decision.Outcome.APPROVE:
+        raise NotAutomatic()
+    if Decision.objects.filter(reverses=decision).exists():
+        raise Conflict("This decision has already been reversed.")
+    reason = (reason or "").strip()
+    services_actions.application_decision_reverse(officer=officer, application=decision.task.application, reason=reason)
+    reversal = Decision.objects.create(
+        task=decision.task, outcome=Decision.Outcome.REVERSE, reason=reason, decided_by=officer, reverses=decision
+    )
+    entry_record(
+        actor=officer,
+        action="workflow:decision:reverse",
+        object_type="task",
+        object_id=decision.task_id,
+        detail={"decision": decision.pk, "rules_version": decision.rules_version, "reason": reason},
+    )
+    return reversal

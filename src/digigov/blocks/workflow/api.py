@@ -27,10 +27,25 @@ class DecisionIn(Schema):
 
 
 class DecisionOut(Schema):
+    id: int
     outcome: str
     reason: str
-    decided_by: str
+    decided_by: str | None = Field(description="The officer; null for an automatic decision")
     decided_at: dt.datetime
+    automatic: bool
+    rules_version: str = Field(description="The rules an automatic decision was made under")
+
+
+class ReversalIn(Schema):
+    reason: str = Field(max_length=4000, description="Why the automatic approval is reversed; the applicant reads it")
+
+
+def _decision_out(decision) -> dict:
+    return {
+        "id": decision.pk, "outcome": decision.outcome, "reason": decision.reason,
+        "decided_by": decision.decided_by.username if decision.decided_by_id else None,
+        "decided_at": decision.decided_at, "automatic": decision.automatic, "rules_version": decision.rules_version,
+    }
 
 
 def _task_out(task) -> dict:
@@ -59,7 +74,19 @@ def decide(request: HttpRequest, task_id: uuid.UUID, body: DecisionIn):
     officer = officer_of(request)
     task = queries.access_task(officer=officer, task_id=task_id)
     decision = actions.task_decide(officer=officer, task=task, outcome=body.outcome, reason=body.reason)
-    return Status(201, {
-        "outcome": decision.outcome, "reason": decision.reason, "decided_by": officer.username,
-        "decided_at": decision.decided_at,
-    })
+    return Status(201, _decision_out(decision))
+
+
+@router.get("/tasks/{task_id}/decisions", response=list[DecisionOut], summary="Decisions on a task")
+def decisions(request: HttpRequest, task_id: uuid.UUID):
+    task = queries.access_task(officer=officer_of(request), task_id=task_id)
+    return [_decision_out(d) for d in queries.decisions_for_task(task=task)]
+
+
+@router.post(
+    "/decisions/{decision_id}/reversal", response={201: DecisionOut}, summary="Reverse an automatic approval"
+)
+def reverse(request: HttpRequest, decision_id: int, body: ReversalIn):
+    officer = officer_of(request)
+    decision = queries.access_decision(officer=officer, decision_id=decision_id)
+    return Status(201, _decision_out(actions.decision_reverse(officer=officer, decision=decision, reason=body.reason)))

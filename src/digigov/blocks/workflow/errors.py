@@ -11,3 +11,8 @@ class TaskTaken(Conflict):
 class TaskClosed(Conflict):
     code = "task_closed"
     default_message = _("This task is already done.")
+
+
+class NotAutomatic(Conflict):
+    code = "not_automatic"
+    default_message = _("Only an automatic approval can be reversed here.")

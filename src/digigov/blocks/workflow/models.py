@@ -34,12 +34,21 @@ class Decision(models.Model):
         APPROVE = "approve", _("Approve")
         REJECT = "reject", _("Reject")
         REQUEST_INFO = "request_info", _("Ask for more information")
+        REVERSE = "reverse", _("Reverse an automatic approval")
 
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="decisions")
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     reason = models.TextField(blank=True, default="")
-    decided_by = models.ForeignKey("identity.Account", on_delete=models.PROTECT, related_name="+")
+    # Null for a decision the platform made on its own (automatic), from the rules.
+    decided_by = models.ForeignKey(
+        "identity.Account", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(auto_now_add=True)
+    automatic = models.BooleanField(default=False)
+    # The rules (rules.eligibility.rules_version) an automatic decision was made under.
+    rules_version = models.CharField(max_length=80, blank=True, default="")
+    # For a reversal: the automatic decision it reverses.
+    reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal")
 
     def __str__(self) -> str:
-        return f"{self.outcome} by {self.decided_by_id}"
+        return f"{self.outcome} by {self.decided_by_id or 'the platform'}"

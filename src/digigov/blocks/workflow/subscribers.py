@@ -8,7 +8,8 @@ from digigov.platform.outbox import subscribe
 @subscribe(event_type="application.submitted", name="workflow.task_create")
 def on_application_submitted(event) -> None:
     application = application_get(application_id=event.payload["application_id"])
-    actions.task_create_for_application(application=application, sla_days=application.service.sla_days)
+    # Creates the task; an application its service lets the rules decide is approved in the same transaction.
+    actions.task_decide_automatically(application=application, sla_days=application.service.sla_days)
 
 
 @subscribe(event_type="application.info_provided", name="workflow.task_reopen")

@@ -33,6 +33,7 @@ QUEUE_FILTERS = {
     "mine": gettext_lazy("Assigned to me"),
     "waiting": gettext_lazy("Waiting for the applicant"),
     "done": gettext_lazy("Done"),
+    "automatic": gettext_lazy("Decided automatically"),
 }
 # Task statuses (workflow TaskStatus values), their labels for the counts, and their GOV.UK tag colours.
 STATUS_LABELS = {
@@ -100,6 +101,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "mine": workflow_queries.task_list_for_officer(officer=officer, status="mine").count(),
         "waiting": counts.get("waiting", 0),
         "done": counts.get(DONE, 0),
+        "automatic": workflow_queries.task_list_for_officer(officer=officer, status="automatic").count(),
     }
     return render(request, "backoffice/queue.html", {
         "nav_active": "queue",
@@ -126,7 +128,13 @@ def _task_or_404(*, officer: Any, task_id: uuid.UUID) -> Any:
 
 
 def _render_task(
-    request: HttpRequest, *, task: Any, form: dict | None = None, errors: dict | None = None, status: int = 200
+    request: HttpRequest,
+    *,
+    task: Any,
+    form: dict | None = None,
+    errors: dict | None = None,
+    reverse_form: dict | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     officer = request.user
     # The one read of the applicant's answers per page view; it lands in their "who accessed my data".
@@ -142,14 +150,27 @@ def _render_task(
     is_mine = task.assignee_id == officer.pk
     is_done = task.status == DONE
     errors = errors or {}
+    reverse_form = reverse_form or {"decision": None, "reason": "", "error": ""}
     now = timezone.now()
+    decisions = list(workflow_queries.decisions_for_task(task=task))
+    reversed_ids = {d.reverses_id for d in decisions if d.reverses_id}
+    # An automatic approval stays open to review: a case officer or supervisor may reverse it, once.
+    reversible = [
+        d for d in decisions
+        if d.automatic and d.outcome == "approve" and d.pk not in reversed_ids and application.status == "approved"
+    ]
+    error_list = [("#reason" if field == "reason" else "#outcome", message) for field, message in errors.items()]
+    if reverse_form["error"]:
+        error_list.append((f"#reverse-reason-{reverse_form['decision']}", reverse_form["error"]))
     return render(request, "backoffice/task.html", {
         "nav_active": "queue",
         "task": task,
         "application": application,
         "answers": services_queries.application_answers(application=application),
         "steps": list(application.steps.all()),
-        "decisions": list(workflow_queries.decisions_for_task(task=task)),
+        "decisions": decisions,
+        "reversible": reversible if may_decide else [],
+        "reverse_form": reverse_form,
         "status_tag": STATUS_TAGS.get(task.status, ""),
         "is_overdue": not is_done and task.due_at < now,
         "is_mine": is_mine,
@@ -161,9 +182,7 @@ def _render_task(
         "outcomes": list(OUTCOMES.items()),
         "form": form or {"outcome": "", "reason": ""},
         "errors": errors,
-        "error_list": [
-            ("#reason" if field == "reason" else "#outcome", message) for field, message in errors.items()
-        ],
+        "error_list": error_list,
     }, status=status)
 
 
@@ -221,3 +240,39 @@ def task_decide(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
             messages.success(request, OUTCOME_DONE_MESSAGES[form["outcome"]] % {"reference": reference})
             return redirect("backoffice:task", task_id=task.pk)
     return _render_task(request, task=task, form=form, errors=errors, status=400)
+
+
+@require_POST
+@officer_required
+def decision_reverse(request: HttpRequest, decision_id: int) -> HttpResponse:
+    """Reverse an automatic approval after review, with the reason the applicant will read."""
+    officer = request.user
+    try:
+        decision = workflow_queries.access_decision(officer=officer, decision_id=decision_id)
+    except NotFound:
+        raise Http404() from None
+    task = _task_or_404(officer=officer, task_id=decision.task_id)
+    reason = request.POST.get("reason", "").strip()
+    error = ""
+    if not reason:
+        error = _("Explain to the applicant why the approval is reversed")
+    elif len(reason) > REASON_MAX_LENGTH:
+        error = _("Must be %(max)s characters or fewer") % {"max": REASON_MAX_LENGTH}
+    if not error:
+        try:
+            workflow_actions.decision_reverse(officer=officer, decision=decision, reason=reason)
+        except ValidationFailed as failed:
+            error = str(next(iter(failed.fields.values()), failed.message))
+        except DomainError as failed:
+            messages.error(request, failed.message)
+            return redirect("backoffice:task", task_id=task.pk)
+        else:
+            messages.success(
+                request,
+                _("The automatic approval of %(reference)s is reversed. The applicant can see why.")
+                % {"reference": task.application.reference},
+            )
+            return redirect("backoffice:task", task_id=task.pk)
+    return _render_task(
+        request, task=task, reverse_form={"decision": decision.pk, "reason": reason, "error": error}, status=400
+    )

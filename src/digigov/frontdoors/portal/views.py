@@ -25,20 +25,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from digigov.blocks.consent import queries as consent_queries
 from digigov.blocks.identity.actions import (
     totp_enrolment_begin,
     totp_provisioning_uri,
     totp_secret_of,
     totp_verify,
 )
-from digigov.blocks.kpi import queries as kpi
 from digigov.blocks.messaging import actions as messaging_actions
 from digigov.blocks.messaging import queries as messaging_queries
-from digigov.blocks.registries import queries as registries
 from digigov.blocks.services import actions as services_actions
 from digigov.blocks.services import queries as services
-from digigov.frontdoors.portal.charts import chart_build
 from digigov.frontdoors.portal.forms import (
     CodeForm,
     RatingForm,
@@ -234,6 +230,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = CodeForm(request.POST)
         if form.is_valid() and totp_verify(account=account, code=form.cleaned_data["code"]):
+            request.session.cycle_key()  # the session gains a privilege: a new key, so a planted one is useless
             request.session["mfa_verified"] = True
             messages.success(
                 request, _("Your authenticator app is set up. You will be asked for a code when you sign in.")
@@ -443,7 +440,7 @@ def application_rate(request: HttpRequest, application_id: uuid.UUID) -> HttpRes
     return redirect("portal:application", application_id=application.pk)
 
 
-# --- inbox and my data ---------------------------------------------------------------------------------------
+# --- inbox (the "Your data" pages are in views_my_data.py) -------------------------------------------------
 
 @person_required
 def inbox(request: HttpRequest) -> HttpResponse:
@@ -461,99 +458,4 @@ def inbox_message(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
     return _page(request, "message.html", {
         "message": message, "link": link,
         "deliveries": messaging_queries.deliveries_for_message(message=message), "nav_active": "inbox",
-    })
-
-
-@person_required
-def my_data(request: HttpRequest) -> HttpResponse:
-    catalogue = {e.key: e for e in registries.element_list()}
-
-    def label(key: str) -> str:
-        return catalogue[key].label if key in catalogue else key
-
-    record = registries.own_record_get(account=request.user)
-    held = sorted(
-        ({"label": label(key), "value": value.value, "agency": value.agency_name, "verified_at": value.verified_at}
-         for key, value in record.items()),
-        key=lambda row: row["label"],
-    )
-    accesses = [
-        {"record": r, "elements": [label(k) for k in r.elements]}
-        for r in consent_queries.access_records_for_account(account=request.user)[:200]
-    ]
-    grants = [
-        {"grant": g, "elements": [label(k) for k in g.elements]}
-        for g in consent_queries.grants_for_account(account=request.user)[:200]
-    ]
-    return _page(request, "my_data.html", {
-        "held": held, "accesses": accesses, "grants": grants, "nav_active": "my-data",
-    })
-
-
-# --- public KPIs ---------------------------------------------------------------------------------------------
-
-def _kpi_cards(*, figures: kpi.Figures, series: list, days_target: float | None) -> list[dict]:
-    definitions = [
-        ("digital", _("Completed digitally end to end"), "digital_share", kpi.DIGITAL_TARGET, True,
-         _("Decided applications that were made online and completed on the platform."), "decided"),
-        ("prefilled", _("Pre-filled from verified records"), "prefilled_share", kpi.PREFILL_TARGET, True,
-         _("Submitted applications with at least one answer filled from verified records."), "submitted"),
-        ("satisfied", _("Very or extremely satisfied"), "satisfied_share", kpi.SATISFACTION_TARGET, True,
-         _("Ratings of 5 or 6 on a 6-point scale."), "ratings"),
-        ("days", _("Median days to a decision"), "median_days_to_decision", days_target, False,
-         _("Calendar days from submitting an application to its decision."), "decided"),
-    ]
-    cards = []
-    for key, name, attribute, target, share, description, base in definitions:
-        value = getattr(figures, attribute)
-        meets = None
-        if value is not None and target is not None:
-            meets = value >= target if share else value <= target
-        points = [(month, getattr(f, attribute)) for month, f in series]
-        cards.append({
-            "key": key, "name": name, "value": value, "target": target, "share": share, "meets": meets,
-            "description": description, "base": getattr(figures, base),
-            "chart": chart_build(points=points, target=target, share=share),
-            "rows": [(month, getattr(f, attribute), getattr(f, base)) for month, f in series],
-        })
-    return cards
-
-
-def kpi_page(request: HttpRequest) -> HttpResponse:
-    agency_code = request.GET.get("agency", "").strip()[:20]
-    service_slug = request.GET.get("service", "").strip()[:100]
-    agencies = {a.code: a for a in registries.agency_list()}
-    service_names = {s.slug: s for s in services.service_list()}
-    agency = service = None
-    days_target = None
-    if service_slug:
-        service = _or_404(services.service_get, slug=service_slug)
-        agency = service.agency
-        days_target = service.sla_days
-        rows, row_kind = [], ""
-    elif agency_code:
-        agency = agencies.get(agency_code) or _or_404(registries.agency_get, code=agency_code)
-        rows = [
-            {"name": service_names[slug].name if slug in service_names else slug,
-             "href": f"?service={slug}" if slug in service_names else "", "figures": f,
-             "sla_days": service_names[slug].sla_days if slug in service_names else None}
-            for slug, f in kpi.figures_by(group="service_slug", agency_code=agency.code).items()
-        ]
-        row_kind = "service"
-    else:
-        rows = [
-            {"name": agencies[code].name if code in agencies else code, "href": f"?agency={code}", "figures": f,
-             "sla_days": None}
-            for code, f in kpi.figures_by(group="agency_code").items()
-        ]
-        row_kind = "agency"
-    scope = {
-        "agency_code": agency.code if agency and not service else "",
-        "service_slug": service.slug if service else "",
-    }
-    figures = kpi.figures(**scope)
-    series = kpi.monthly(**scope)
-    return _page(request, "kpi.html", {
-        "agency": agency, "service": service, "figures": figures, "rows": rows, "row_kind": row_kind,
-        "cards": _kpi_cards(figures=figures, series=series, days_target=days_target), "nav_active": "kpi",
     })

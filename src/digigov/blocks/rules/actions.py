@@ -1,0 +1,301 @@
+"""Writes of the rules block: proactive scans (start, one chunk's results, finish) and people's offers."""
+
+import dataclasses
+import datetime as dt
+import io
+import json
+import secrets
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import UUIDField
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from digigov.blocks.audit.actions import entry_record
+from digigov.blocks.consent.actions import population_access_record
+from digigov.blocks.registries.queries import agency_get
+from digigov.blocks.registries.synthetic import nation_counts
+from digigov.blocks.rules.events import OfferMade
+from digigov.blocks.rules.mapping import elements_needed
+from digigov.blocks.rules.models import Offer, Scan, ScanChunk
+from digigov.blocks.rules.queries import eligibility_unpack, scan_latest_completed, services_by_scheme
+from digigov.blocks.rules.schemes import SCHEMES
+from digigov.platform import outbox
+from digigov.platform.errors import Conflict
+from digigov.platform.models import Event
+
+LEGAL_BASIS = "Proactive support: finding people who qualify for public schemes (rules as code)"
+
+
+def eligibility_pack(*, person_ids: numpy.ndarray, eligible: numpy.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    numpy.savez_compressed(buffer, person_id=person_ids.astype(numpy.int64), eligible=eligible.astype(numpy.uint16))
+    return buffer.getvalue()
+
+
+def _population_read_record(*, actor: Any, scan: Scan) -> None:
+    # One record per agency whose schemes the scan decides, so "who accessed my data" names each of them.
+    residents = nation_counts()["residents"]
+    for code in sorted({scheme.agency for scheme in SCHEMES}):
+        labels = ", ".join(s.label for s in SCHEMES if s.agency == code)
+        population_access_record(
+            actor=actor,
+            agency=agency_get(code=code),
+            elements=elements_needed(),
+            purpose=_("Find people who may qualify for: %(schemes)s (scan as of %(date)s)")
+            % {"schemes": labels, "date": scan.as_of.isoformat()},
+            legal_basis=_(LEGAL_BASIS),
+            persons_count=residents,
+        )
+
+
+@transaction.atomic
+def scan_start(*, actor: Any, as_of: dt.date, chunk_size: int, plans: Sequence[tuple[str, int, int]] | None) -> Scan:
+    """Start a scan over the planned chunks ((kind, first id, last id), in order), or resume the unfinished
+    scan as of the same date (`plans` are then not used). A scan as of another date must finish first."""
+    unfinished = Scan.objects.select_for_update().filter(status=Scan.Status.RUNNING).order_by("-pk").first()
+    if unfinished is not None:
+        if unfinished.as_of != as_of:
+            raise Conflict(
+                _("Scan %(id)s as of %(date)s has not finished: resume it with --as-of %(date)s first.")
+                % {"id": unfinished.pk, "date": unfinished.as_of.isoformat()}
+            )
+        entry_record(actor=actor, action="rules:scan:resume", object_type="scan", object_id=unfinished.pk)
+        _population_read_record(actor=actor, scan=unfinished)
+        return unfinished
+    if plans is None:
+        raise ValueError("A new scan needs its chunk plans")
+    previous = scan_latest_completed()
+    scan = Scan.objects.create(as_of=as_of, chunk_size=chunk_size, chunks_total=len(plans), previous=previous)
+    ScanChunk.objects.bulk_create(
+        ScanChunk(scan=scan, index=index, kind=kind, first_id=first, last_id=last)
+        for index, (kind, first, last) in enumerate(plans)
+    )
+    entry_record(
+        actor=actor,
+        action="rules:scan:start",
+        object_type="scan",
+        object_id=scan.pk,
+        detail={"as_of": as_of.isoformat(), "chunks": len(plans), "previous": previous.pk if previous else None},
+    )
+    _population_read_record(actor=actor, scan=scan)
+    return scan
+
+
+@transaction.atomic
+def scan_chunk_record(
+    *,
+    scan: Scan,
+    index: int,
+    person_ids: numpy.ndarray,
+    eligible: numpy.ndarray,
+    previous: tuple[numpy.ndarray, numpy.ndarray] | None,
+    services: dict[str, Any] | None = None,
+) -> int:
+    """Keep one chunk's eligibility and offer each scheme to the people newly eligible for it, compared with
+    `previous` (sorted person ids and masks of the previous scan; None for the first scan, where everyone
+    eligible is new). Recording a chunk already done changes nothing. Returns the number of offers made."""
+    chunk = ScanChunk.objects.select_for_update().get(scan=scan, index=index)
+    if chunk.done_at is not None:
+        return 0
+    new = eligible.astype(numpy.uint16)
+    if previous is not None and len(previous[0]):
+        before_ids, before_masks = previous
+        at = numpy.minimum(numpy.searchsorted(before_ids, person_ids), len(before_ids) - 1)
+        known = before_ids[at] == person_ids
+        new = new & ~numpy.where(known, before_masks[at], 0).astype(numpy.uint16)
+    services = services if services is not None else services_by_scheme()
+    offers = _offers_make(scan=scan, person_ids=person_ids, new=new, services=services)
+    chunk.done_at = timezone.now()
+    chunk.persons_count = len(person_ids)
+    chunk.offers_count = offers
+    chunk.result = eligibility_pack(person_ids=person_ids, eligible=eligible)
+    chunk.save(update_fields=["done_at", "persons_count", "offers_count", "result"])
+    entry_record(
+        actor=None,
+        action="rules:scan:chunk",
+        object_type="scan",
+        object_id=scan.pk,
+        detail={"chunk": index, "persons": len(person_ids), "offers": offers},
+    )
+    return offers
+
+
+def _ordered_uuids(count: int) -> list[str]:
+    """`count` new UUIDs (version 7 layout: milliseconds, then random bits counting up), in ascending order.
+    Ordered keys are appended at the end of the primary-key and event-id indexes instead of landing on random
+    pages all over them, which is what makes inserting a million offers and events quick."""
+    milliseconds = time.time_ns() // 1_000_000
+    high = (milliseconds << 16) | 0x7000 | secrets.randbits(12)
+    start = secrets.randbits(61)
+    low = numpy.arange(start, start + count, dtype=numpy.uint64) | numpy.uint64(1 << 63)  # variant 10, counting
+    packed = numpy.empty((count, 2), dtype=">u8")
+    packed[:, 0], packed[:, 1] = high, low
+    text = packed.tobytes().hex()
+    return [
+        f"{t[:8]}-{t[8:12]}-{t[12:16]}-{t[16:20]}-{t[20:32]}"
+        for t in (text[i : i + 32] for i in range(0, 32 * count, 32))
+    ]
+
+
+def _rows_write(*, model: type, columns: dict[str, list], constants: dict[str, Any]) -> None:
+    """Insert rows in one go: executemany on SQLite, COPY on PostgreSQL. `columns` hold values ready for
+    the database (UUIDs and JSON as text), one list per field; `constants` are the same for every row.
+
+    A first scan offers something to about one person in two, so at a million people the ORM's per-row path
+    (and one INSERT per outbox event) would take minutes."""
+    count = len(next(iter(columns.values())))
+    if not count:
+        return
+    names = [*columns, *constants]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    column_list = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # below Django's wrapper: no per-row logging or adaptation
+        if connection.vendor == "postgresql":
+            fixed = [json.dumps(v) if isinstance(v, dict) else v for v in constants.values()]
+            with raw.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+                for row in zip(*columns.values(), strict=True):
+                    copy.write_row((*row, *fixed))
+        else:
+            # UUIDs are stored as 32 hex digits on SQLite; the constants go through the fields' own conversion.
+            ready = [
+                [v.replace("-", "") for v in values] if isinstance(model._meta.get_field(name), UUIDField) else values
+                for name, values in columns.items()
+            ]
+            fixed = [model._meta.get_field(name).get_db_prep_value(v, connection) for name, v in constants.items()]
+            marks = ", ".join(["?"] * len(names))
+            raw.executemany(
+                f"INSERT INTO {table} ({column_list}) VALUES ({marks})",  # noqa: S608 (names from the models)
+                [(*row, *fixed) for row in zip(*ready, strict=True)],
+            )
+
+
+def _offers_make(*, scan: Scan, person_ids: numpy.ndarray, new: numpy.ndarray, services: dict[str, Any]) -> int:
+    if not new.any():
+        return 0
+    # An offer still open (from an earlier scan, or a scan of the same people resumed) is not made twice.
+    low, high = int(person_ids.min()), int(person_ids.max())
+    open_already = set(
+        Offer.objects.filter(status=Offer.Status.OFFERED, person_id__gte=low, person_id__lte=high).values_list(
+            "person_id", "scheme_key"
+        )
+    )
+    now = timezone.now()
+    made = 0
+    for bit, scheme in enumerate(SCHEMES):
+        people = [p for p in person_ids[(new >> bit) & 1 == 1].tolist() if (p, scheme.key) not in open_already]
+        if not people:
+            continue
+        service = services.get(scheme.key)
+        offer_ids, event_ids = _ordered_uuids(len(people)), _ordered_uuids(len(people))
+        _rows_write(
+            model=Offer,
+            columns={"id": offer_ids, "person": people},
+            constants={
+                "scheme_key": scheme.key,
+                "service": service.pk if service else None,
+                "scan": scan.pk,
+                "status": Offer.Status.OFFERED.value,
+                "created_at": now,
+            },
+        )
+        # The outbox rows outbox.publish(OfferMade(...)) would write, one per offer, written together; the
+        # payload's fixed part is encoded once per scheme.
+        fixed = dataclasses.asdict(
+            OfferMade(
+                offer_id="",
+                person_id=0,
+                scheme_key=scheme.key,
+                scheme_label=scheme.label,
+                agency_code=scheme.agency,
+                service_slug=service.slug if service else "",
+            )
+        )
+        del fixed["offer_id"], fixed["person_id"]
+        prefix = json.dumps(fixed)[:-1]
+        _rows_write(
+            model=Event,
+            columns={
+                "event_id": event_ids,
+                "payload": [
+                    f'{prefix}, "offer_id": "{o}", "person_id": {p}}}' for o, p in zip(offer_ids, people, strict=True)
+                ],
+            },
+            constants={"type": OfferMade.type, "created_at": now, "attempts": 0, "last_error": ""},
+        )
+        made += len(people)
+    if made and settings.DIGIGOV_DELIVER_EVENTS_INLINE:
+        transaction.on_commit(outbox.dispatch_pending)
+    return made
+
+
+@transaction.atomic
+def scan_finish(*, scan: Scan) -> Scan:
+    """Mark the scan completed once every chunk is done; it becomes the one the next scan compares with."""
+    scan = Scan.objects.select_for_update().get(pk=scan.pk)
+    if scan.status == Scan.Status.COMPLETED:
+        return scan
+    if scan.chunks.filter(done_at__isnull=True).exists():
+        raise Conflict(_("The scan still has chunks to do."))
+    totals = {"persons": 0, "offers": 0, "eligible": 0}
+    for persons, offers, blob in scan.chunks.values_list("persons_count", "offers_count", "result"):
+        totals["persons"] += persons
+        totals["offers"] += offers
+        if blob:
+            _person_ids, eligible = eligibility_unpack(blob=blob)
+            totals["eligible"] += int(numpy.unpackbits(eligible.view(numpy.uint8)).sum())
+    scan.status = Scan.Status.COMPLETED
+    scan.finished_at = timezone.now()
+    scan.persons_count, scan.offers_count, scan.eligible_count = totals["persons"], totals["offers"], totals["eligible"]
+    scan.save(update_fields=["status", "finished_at", "persons_count", "offers_count", "eligible_count"])
+    entry_record(actor=None, action="rules:scan:finish", object_type="scan", object_id=scan.pk, detail=totals)
+    return scan
+
+
+@transaction.atomic
+def scan_abandon(*, scan: Scan) -> bool:
+    """Remove a scan that failed before recording any chunk (a date the rules do not cover, say), so another
+    date can be scanned. A scan with chunks recorded stays, to be resumed. Returns whether it was removed."""
+    scan = Scan.objects.select_for_update().get(pk=scan.pk)
+    if scan.status != Scan.Status.RUNNING or scan.chunks.filter(done_at__isnull=False).exists():
+        return False
+    entry_record(actor=None, action="rules:scan:abandon", object_type="scan", object_id=scan.pk)
+    scan.delete()
+    return True
+
+
+@transaction.atomic
+def offer_apply(*, account: Any, offer: Offer) -> Offer:
+    """The person takes up the offer: it is no longer open, and they go on to the service's application."""
+    offer = Offer.objects.select_for_update(of=("self",)).select_related("service").get(pk=offer.pk)
+    if offer.person_id != account.person_id:
+        raise Conflict(_("This offer is not yours."))
+    if offer.service is None:
+        raise Conflict(_("You cannot apply for this online yet."))
+    if offer.status != Offer.Status.APPLIED:
+        offer.status, offer.status_changed_at = Offer.Status.APPLIED, timezone.now()
+        offer.save(update_fields=["status", "status_changed_at"])
+        entry_record(actor=account, action="rules:offer:apply", object_type="offer", object_id=offer.pk)
+    return offer
+
+
+@transaction.atomic
+def offer_dismiss(*, account: Any, offer: Offer) -> Offer:
+    """The person does not want the offer; a later scan offers the scheme again only if they stop and then
+    start qualifying again."""
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    if offer.person_id != account.person_id:
+        raise Conflict(_("This offer is not yours."))
+    if offer.status != Offer.Status.OFFERED:
+        raise Conflict(_("This offer is no longer open."))
+    offer.status, offer.status_changed_at = Offer.Status.DISMISSED, timezone.now()
+    offer.save(update_fields=["status", "status_changed_at"])
+    entry_record(actor=account, action="rules:offer:dismiss", object_type="offer", object_id=offer.pk)
+    return offer
