@@ -7,7 +7,7 @@ RESIDENTS ?= 10000
 SEED ?= 42
 export DJANGO_SETTINGS_MODULE ?= digigov.platform.settings
 
-.PHONY: demo install assets migrate seed serve test lint bench bench-submit bench-seed bench-kpi clean
+.PHONY: demo install assets migrate seed serve test lint bench bench-submit bench-seed bench-kpi bench-kpi-dashboard bench-crash bench-trust bench-rules clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ serve: install assets migrate
 	DIGIGOV_ENV=demo $(BIN)/digigov demo
 
 test: install assets
-	$(BIN)/pytest
+	DJANGO_SETTINGS_MODULE=digigov.platform.settings_test $(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -58,6 +58,19 @@ bench-seed: install
 
 bench-kpi: install
 	$(BIN)/python bench/bench_kpi.py $(if $(FULL),--full)
+
+bench-crash: install
+	$(BIN)/python bench/bench_crash.py $(if $(KILLS),--kills $(KILLS))
+
+bench-kpi-dashboard: install
+	$(BIN)/python bench/bench_kpi_dashboard.py
+
+bench-trust: install assets
+	$(BIN)/python bench/bench_trust.py
+
+# Seeds var/bench_rules.sqlite3 and the PostgreSQL database digigov_bench_rules once (1,000,000 residents).
+bench-rules: install
+	$(BIN)/python bench/bench_rules.py $(if $(NO_POSTGRES),--skip-postgres)
 
 clean:
 	rm -rf var frontend/dist

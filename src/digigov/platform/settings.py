@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "digigov.blocks.workflow",
     "digigov.blocks.messaging",
     "digigov.blocks.kpi",
+    "digigov.blocks.capability",
     "digigov.blocks.rules",
     "digigov.frontdoors.portal",
     "digigov.frontdoors.backoffice",
@@ -49,9 +50,11 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "digigov.platform.security.UploadLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "digigov.platform.security.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -119,6 +122,30 @@ AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "digigov.blocks.identity.backends.locked_out"
 AXES_VERBOSE = False
+
+# Rate limits (platform/security.py): fixed windows per address and per client (sign-in id, account or API
+# key), "count/period" with period s, m, h or d. On by default in production and the demo; off in development
+# and tests (one process signs the same people in many times), where the hardening tests switch them on.
+# Point the cache alias at a shared cache when several processes serve.
+_rate_limits_default = "1" if DIGIGOV_ENV in {"production", "demo"} else "0"
+DIGIGOV_RATE_LIMITS_ENABLED = os.environ.get("DIGIGOV_RATE_LIMITS", _rate_limits_default) == "1"
+DIGIGOV_RATE_LIMITS = {
+    "sign_in": {
+        "per_ip": os.environ.get("DIGIGOV_RATE_SIGN_IN_PER_IP", "30/m"),
+        "per_client": os.environ.get("DIGIGOV_RATE_SIGN_IN_PER_CLIENT", "10/m"),
+    },
+    "api": {
+        "per_ip": os.environ.get("DIGIGOV_RATE_API_PER_IP", "600/m"),
+        "per_client": os.environ.get("DIGIGOV_RATE_API_PER_CLIENT", "300/m"),
+    },
+}
+DIGIGOV_RATE_LIMIT_CACHE = "default"
+
+# Upload limits: forms and JSON bodies up to 1 MB, multipart uploads (files) up to 10 MB; larger gets 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", str(2 * 1024 * 1024)))
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DIGIGOV_UPLOAD_MAX_SIZE = int(os.environ.get("DIGIGOV_UPLOAD_MAX_SIZE", str(10 * 1024 * 1024)))
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ms", "Bahasa Melayu"), ("zh-hans", "中文"), ("ta", "தமிழ்")]
@@ -195,8 +222,33 @@ def _key_from_env(name: str, purpose: bytes) -> bytes:
 
 # National ID numbers are encrypted (AES-256-GCM) and looked up through a keyed blind index (HMAC-SHA256);
 # the two keys are distinct so that one leaking does not expose the other's purpose.
-DIGIGOV_DATA_KEY = _key_from_env("DIGIGOV_DATA_KEY", b"digigov:data-key:")
+# DIGIGOV_DATA_KEY is the legacy (version 1) field key: it only reads ciphertexts written before envelope
+# encryption, until `digigov keys rotate` has re-encrypted them (docs/security.md).
+DIGIGOV_DATA_KEY = (
+    base64.b64decode(os.environ["DIGIGOV_DATA_KEY"]) if os.environ.get("DIGIGOV_DATA_KEY")
+    else hashlib.sha256(b"digigov:data-key:" + SECRET_KEY.encode()).digest()
+)
 DIGIGOV_BLIND_INDEX_KEY = _key_from_env("DIGIGOV_BLIND_INDEX_KEY", b"digigov:blind-index:")
+
+# Envelope encryption: data keys (AES-256) live wrapped in the platform_datakey table; the key-encryption
+# key (KEK) that wraps them comes from the KMS backend: locally from DIGIGOV_KEK_FILE (first line current,
+# later lines earlier KEKs) or DIGIGOV_KEK + DIGIGOV_KEK_PREVIOUS (comma-separated). See docs/security.md.
+DIGIGOV_KMS_BACKEND = os.environ.get("DIGIGOV_KMS_BACKEND", "digigov.platform.backends.kms.LocalKeyWrapper")
+DIGIGOV_KEK_FILE = os.environ.get("DIGIGOV_KEK_FILE", "")
+DIGIGOV_KEK = b"" if DIGIGOV_KEK_FILE else _key_from_env("DIGIGOV_KEK", b"digigov:kek:")
+DIGIGOV_KEK_PREVIOUS = [base64.b64decode(v) for v in os.environ.get("DIGIGOV_KEK_PREVIOUS", "").split(",") if v]
+# How long a process keeps using the primary data key it looked up; a demoted key is retired only after this.
+DIGIGOV_KEY_CACHE_SECONDS = int(os.environ.get("DIGIGOV_KEY_CACHE_SECONDS", "30"))
+# Backup archives are encrypted with their own key, so a copied archive alone reveals nothing.
+DIGIGOV_BACKUP_KEY = _key_from_env("DIGIGOV_BACKUP_KEY", b"digigov:backup-key:")
+# Audit seals are signed with an Ed25519 key: its 32-byte seed from DIGIGOV_SEALING_KEY (base64) or from the
+# file DIGIGOV_SEALING_KEY_FILE (base64 text); derived from SECRET_KEY outside production. docs/audit.md.
+DIGIGOV_SEALING_KEY_FILE = os.environ.get("DIGIGOV_SEALING_KEY_FILE", "")
+DIGIGOV_SEALING_KEY = (
+    b"" if DIGIGOV_SEALING_KEY_FILE else _key_from_env("DIGIGOV_SEALING_KEY", b"digigov:sealing-key:")
+)
+# The worker chains and seals audit entries; 0 turns that step off (for the sealing-overhead benchmark).
+DIGIGOV_AUDIT_SEALING = os.environ.get("DIGIGOV_AUDIT_SEALING", "1") == "1"
 
 # The worker delivers outbox events; tests may deliver them inline after each commit.
 DIGIGOV_DELIVER_EVENTS_INLINE = os.environ.get("DIGIGOV_DELIVER_EVENTS_INLINE", "0") == "1"
