@@ -239,3 +239,8 @@ def test_withdrawing_access_in_the_portal_stops_the_relying_party_reading_claims
     browser._form(f"{provider['url']}{action}", page.text, {})
     assert "No app has access" in browser.session.get(f"{provider['url']}/account/apps/", timeout=10).text
     assert result["rp"].get(provider["discovery"]["userinfo_endpoint"], timeout=10).status_code == 401
+    # The consent block's record of the decision is withdrawn too, so "Your data" shows it ended.
+    from digigov.blocks.consent.models import ConsentGrant
+
+    grants = ConsentGrant.objects.filter(purpose_ref__startswith="oidc:")
+    assert grants.exists() and not grants.filter(withdrawn_at__isnull=True).exists()

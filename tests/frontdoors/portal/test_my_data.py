@@ -99,3 +99,9 @@ def test_the_api_filters_by_agency_and_date(citizen, ssa_officer, hsg_officer, c
     }
     bad = client.get("/api/me/access-records", {"date_from": "2026-02-31"})
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "validation_failed"
+
+
+def test_the_page_leads_to_offers_and_apps_with_access(citizen, client_for):
+    page = client_for(citizen).get(reverse("portal:my-data")).content.decode()
+    assert f'href="{reverse("portal:apps-with-access")}"' in page
+    assert f'href="{reverse("portal:offers")}"' in page  # in the signed-in menu

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from digigov.blocks.audit.actions import entry_record
 from digigov.blocks.consent.models import AccessRecord, ConsentGrant, PopulationAccess
-from digigov.platform.errors import NotPermitted, ValidationFailed
+from digigov.platform.errors import NotFound, NotPermitted, ValidationFailed
 from digigov.platform.request_context import request_id_get
 
 
@@ -131,3 +131,20 @@ def population_access_record(
         detail={"elements": list(elements), "agency": agency.code, "purpose": purpose, "persons": persons_count},
     )
     return record
+
+
+@transaction.atomic(savepoint=False)
+def consent_withdraw(*, account: Any, grant_id: Any) -> ConsentGrant:
+    """The person withdraws a standing consent (e.g. an app's access to their details); later reads under it
+    are no longer covered. Withdrawing twice keeps the first date."""
+    grant = ConsentGrant.objects.select_for_update().filter(pk=grant_id, person_id=account.person_id).first()
+    if grant is None:
+        raise NotFound()
+    if grant.withdrawn_at is None:
+        grant.withdrawn_at = timezone.now()
+        grant.save(update_fields=["withdrawn_at"])
+        entry_record(
+            actor=account, action="consent:grant:withdraw", object_type="consent_grant", object_id=grant.pk,
+            detail={"purpose_ref": grant.purpose_ref},
+        )
+    return grant

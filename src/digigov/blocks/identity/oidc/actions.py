@@ -342,6 +342,7 @@ def client_consent_revoke(*, account: Account, consent_id: int) -> OidcConsent:
     now = timezone.now()
     consent.revoked_at = now
     consent.save(update_fields=["revoked_at"])
+    consent_actions.consent_withdraw(account=account, grant_id=consent.consent_grant_id)
     OidcAccessToken.objects.filter(account=account, client=consent.client, revoked_at__isnull=True).update(
         revoked_at=now
     )
