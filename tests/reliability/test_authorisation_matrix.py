@@ -10,7 +10,6 @@ object's state (409, 400), which is not an authorisation answer. Nobody ever get
 """
 
 import re
-import uuid
 from dataclasses import dataclass, field
 
 import pytest
@@ -190,9 +189,13 @@ def _app_consent(w) -> tuple[str, str]:
         sector_identifier="matrix.example",
         allowed_scopes=["openid"],
     )
-    consent = OidcConsent.objects.create(
-        account=w.citizen, client=client, scopes=["openid"], consent_grant_id=uuid.uuid4()
+    from digigov.blocks.consent.actions import consent_decide
+
+    grant = consent_decide(
+        account=w.citizen, requester_agency=client.agency, purpose_ref=f"oidc:{client.client_id}",
+        purpose=client.purpose, elements=[], granted=True,
     )
+    consent = OidcConsent.objects.create(account=w.citizen, client=client, scopes=["openid"], consent_grant_id=grant.pk)
     return str(consent.pk), "person"
 
 
