@@ -39,6 +39,7 @@ from digigov.blocks.registries.models import (
     Person,
 )
 from digigov.platform import keys
+from digigov.platform.bulk import rows_insert
 from digigov.platform.crypto import blind_index, encrypt_many, row_context
 
 CHUNK_RESIDENTS = 50_000
@@ -1183,36 +1184,16 @@ class PopulationLoaded:
     demo: DemoPeople
 
 
-def _columns(model: type[Model]) -> list[str]:
-    return [model._meta.get_field(name).column for name in COLUMNS[model]]
-
-
 class _BulkWriter:
-    """Writes rows through Django's connection: executemany on SQLite, COPY FROM STDIN on PostgreSQL."""
+    """Writes the generated rows in bulk (platform/bulk.py), then brings PostgreSQL's sequences up to date."""
 
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
         self.vendor = connection.vendor
-        quote = connection.ops.quote_name
-        self._sql = {}
-        for model in COLUMNS:
-            table, columns = quote(model._meta.db_table), ", ".join(quote(c) for c in _columns(model))
-            if self.vendor == "postgresql":
-                self._sql[model] = f"COPY {table} ({columns}) FROM STDIN"
-            else:
-                placeholders = ", ".join(["%s"] * len(COLUMNS[model]))
-                self._sql[model] = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
 
     def write(self, model: type[Model], rows: list[tuple]) -> None:
-        if not rows:
-            return
-        raw = self.cursor.cursor  # below Django's wrapper: no per-row debug logging or re-adaptation
-        if self.vendor == "postgresql":
-            with raw.copy(self._sql[model]) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            raw.executemany(self._sql[model], rows)
+        if rows:
+            rows_insert(model=model, fields=COLUMNS[model], rows=rows)
 
     def sequences_reset(self) -> None:
         """Primary keys were assigned here, so PostgreSQL's sequences must catch up with them."""

@@ -4,15 +4,11 @@ import dataclasses
 import datetime as dt
 import io
 import json
-import secrets
-import time
 from collections.abc import Sequence
 from typing import Any
 
 import numpy
-from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import UUIDField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,8 +22,8 @@ from digigov.blocks.rules.models import Offer, Scan, ScanChunk
 from digigov.blocks.rules.queries import eligibility_unpack, scan_latest_completed, services_by_scheme
 from digigov.blocks.rules.schemes import SCHEMES
 from digigov.platform import outbox
+from digigov.platform.bulk import ordered_uuids, rows_insert, uuid_for_database
 from digigov.platform.errors import Conflict
-from digigov.platform.models import Event
 
 LEGAL_BASIS = "Proactive support: finding people who qualify for public schemes (rules as code)"
 
@@ -126,57 +122,6 @@ def scan_chunk_record(
     return offers
 
 
-def _ordered_uuids(count: int) -> list[str]:
-    """`count` new UUIDs (version 7 layout: milliseconds, then random bits counting up), in ascending order.
-    Ordered keys are appended at the end of the primary-key and event-id indexes instead of landing on random
-    pages all over them, which is what makes inserting a million offers and events quick."""
-    milliseconds = time.time_ns() // 1_000_000
-    high = (milliseconds << 16) | 0x7000 | secrets.randbits(12)
-    start = secrets.randbits(61)
-    low = numpy.arange(start, start + count, dtype=numpy.uint64) | numpy.uint64(1 << 63)  # variant 10, counting
-    packed = numpy.empty((count, 2), dtype=">u8")
-    packed[:, 0], packed[:, 1] = high, low
-    text = packed.tobytes().hex()
-    return [
-        f"{t[:8]}-{t[8:12]}-{t[12:16]}-{t[16:20]}-{t[20:32]}"
-        for t in (text[i : i + 32] for i in range(0, 32 * count, 32))
-    ]
-
-
-def _rows_write(*, model: type, columns: dict[str, list], constants: dict[str, Any]) -> None:
-    """Insert rows in one go: executemany on SQLite, COPY on PostgreSQL. `columns` hold values ready for
-    the database (UUIDs and JSON as text), one list per field; `constants` are the same for every row.
-
-    A first scan offers something to about one person in two, so at a million people the ORM's per-row path
-    (and one INSERT per outbox event) would take minutes."""
-    count = len(next(iter(columns.values())))
-    if not count:
-        return
-    names = [*columns, *constants]
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    column_list = ", ".join(quote(model._meta.get_field(name).column) for name in names)
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # below Django's wrapper: no per-row logging or adaptation
-        if connection.vendor == "postgresql":
-            fixed = [json.dumps(v) if isinstance(v, dict) else v for v in constants.values()]
-            with raw.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
-                for row in zip(*columns.values(), strict=True):
-                    copy.write_row((*row, *fixed))
-        else:
-            # UUIDs are stored as 32 hex digits on SQLite; the constants go through the fields' own conversion.
-            ready = [
-                [v.replace("-", "") for v in values] if isinstance(model._meta.get_field(name), UUIDField) else values
-                for name, values in columns.items()
-            ]
-            fixed = [model._meta.get_field(name).get_db_prep_value(v, connection) for name, v in constants.items()]
-            marks = ", ".join(["?"] * len(names))
-            raw.executemany(
-                f"INSERT INTO {table} ({column_list}) VALUES ({marks})",  # noqa: S608 (names from the models)
-                [(*row, *fixed) for row in zip(*ready, strict=True)],
-            )
-
-
 def _offers_make(*, scan: Scan, person_ids: numpy.ndarray, new: numpy.ndarray, services: dict[str, Any]) -> int:
     if not new.any():
         return 0
@@ -194,20 +139,26 @@ def _offers_make(*, scan: Scan, person_ids: numpy.ndarray, new: numpy.ndarray, s
         if not people:
             continue
         service = services.get(scheme.key)
-        offer_ids, event_ids = _ordered_uuids(len(people)), _ordered_uuids(len(people))
-        _rows_write(
+        offer_ids = ordered_uuids(len(people))
+        # The ORM's per-row path (and one INSERT per outbox event) would take minutes for the half a million
+        # offers a first scan of a million people makes.
+        constants = [
+            Offer._meta.get_field(name).get_db_prep_value(value, connection)
+            for name, value in (
+                ("scheme_key", scheme.key),
+                ("service", service.pk if service else None),
+                ("scan", scan.pk),
+                ("status", Offer.Status.OFFERED.value),
+                ("created_at", now),
+            )
+        ]
+        rows_insert(
             model=Offer,
-            columns={"id": offer_ids, "person": people},
-            constants={
-                "scheme_key": scheme.key,
-                "service": service.pk if service else None,
-                "scan": scan.pk,
-                "status": Offer.Status.OFFERED.value,
-                "created_at": now,
-            },
+            fields=("id", "person", "scheme_key", "service", "scan", "status", "created_at"),
+            rows=((uuid_for_database(o), p, *constants) for o, p in zip(offer_ids, people, strict=True)),
         )
-        # The outbox rows outbox.publish(OfferMade(...)) would write, one per offer, written together; the
-        # payload's fixed part is encoded once per scheme.
+        # The events outbox.publish(OfferMade(...)) would write, one per offer; the payload's fixed part is
+        # encoded once per scheme.
         fixed = dataclasses.asdict(
             OfferMade(
                 offer_id="",
@@ -220,19 +171,13 @@ def _offers_make(*, scan: Scan, person_ids: numpy.ndarray, new: numpy.ndarray, s
         )
         del fixed["offer_id"], fixed["person_id"]
         prefix = json.dumps(fixed)[:-1]
-        _rows_write(
-            model=Event,
-            columns={
-                "event_id": event_ids,
-                "payload": [
-                    f'{prefix}, "offer_id": "{o}", "person_id": {p}}}' for o, p in zip(offer_ids, people, strict=True)
-                ],
-            },
-            constants={"type": OfferMade.type, "created_at": now, "attempts": 0, "last_error": ""},
+        outbox.publish_many(
+            event_type=OfferMade.type,
+            payloads=[
+                f'{prefix}, "offer_id": "{o}", "person_id": {p}}}' for o, p in zip(offer_ids, people, strict=True)
+            ],
         )
         made += len(people)
-    if made and settings.DIGIGOV_DELIVER_EVENTS_INLINE:
-        transaction.on_commit(outbox.dispatch_pending)
     return made
 
 
