@@ -111,6 +111,64 @@ def _p99_ms(latencies: list[float]) -> float:
     return statistics.quantiles(latencies, n=100)[98] * 1000 if len(latencies) >= 100 else max(latencies) * 1000
 
 
+def database_prepare(*, env: dict, residents: int, concurrency: int) -> list[str]:
+    """Migrate and seed the bench database; return signed-in session keys for the load's clients."""
+    _run([DIGIGOV, "migrate", "--no-input"], env)
+    _run([DIGIGOV, "seed", "--residents", str(residents), "--seed", "1"], env)
+    prepared = _run([DIGIGOV, "shell", "-c", PREPARE], {**env, "BENCH_ACCOUNTS": str(concurrency * 50)})
+    return json.loads(prepared.strip().splitlines()[-1])
+
+
+def server_start(*, env: dict) -> tuple[subprocess.Popen, dict]:
+    """Start gunicorn on PORT and wait until it answers; return it and the baby-bonus service's description."""
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "digigov.platform.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
+            conn.request("GET", "/api/services/baby-bonus")
+            return server, json.loads(conn.getresponse().read())
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("the server did not start")
+
+
+def service_answers(*, service: dict) -> dict:
+    return {
+        f["key"]: (f["choices"][0][0] if f["field_type"] == "choice" else SAMPLE_ANSWERS[f["field_type"]])
+        for f in service["fields"]
+    }
+
+
+def submission_requests(*, answers: dict, sessions: list[str]):
+    """A request maker for _load: one idempotent submission by one of the signed-in clients."""
+    csrf = secrets.token_hex(16)  # a 32-character CSRF secret, sent as cookie and header
+
+    def submission(index: int):
+        session = sessions[(index * 7919 + int(time.perf_counter_ns() // 1000)) % len(sessions)]
+        return {
+            "Content-Type": "application/json",
+            "Cookie": f"sessionid={session}; csrftoken={csrf}",
+            "X-CSRFToken": csrf,
+            "Idempotency-Key": uuid.uuid4().hex,
+            "Referer": f"http://127.0.0.1:{PORT}/",
+        }, json.dumps({"answers": answers, "consent_to_prefill": True})
+
+    return submission
+
+
 def bench_database(*, label: str, database_url: str, residents: int, seconds: float, concurrency: int) -> str:
     env = {
         **os.environ,
@@ -130,51 +188,11 @@ def bench_database(*, label: str, database_url: str, residents: int, seconds: fl
         "DJANGO_SETTINGS_MODULE": "digigov.platform.settings",
     }
     print(f"[{label}] migrating and seeding {residents:,} residents ...", flush=True)
-    _run([DIGIGOV, "migrate", "--no-input"], env)
-    _run([DIGIGOV, "seed", "--residents", str(residents), "--seed", "1"], env)
-    sessions = json.loads(
-        _run([DIGIGOV, "shell", "-c", PREPARE], {**env, "BENCH_ACCOUNTS": str(concurrency * 50)})
-        .strip()
-        .splitlines()[-1]
-    )
-    service = None
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "digigov.platform.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
+    sessions = database_prepare(env=env, residents=residents, concurrency=concurrency)
+    server, service = server_start(env=env)
     try:
-        for _ in range(100):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
-                conn.request("GET", "/api/services/baby-bonus")
-                service = json.loads(conn.getresponse().read())
-                break
-            except OSError:
-                time.sleep(0.2)
-        answers = {
-            f["key"]: (f["choices"][0][0] if f["field_type"] == "choice" else SAMPLE_ANSWERS[f["field_type"]])
-            for f in service["fields"]
-        }
-        csrf = secrets.token_hex(16)  # a 32-character CSRF secret, sent as cookie and header
-
-        def submission(index: int):
-            session = sessions[(index * 7919 + int(time.perf_counter_ns() // 1000)) % len(sessions)]
-            return {
-                "Content-Type": "application/json",
-                "Cookie": f"sessionid={session}; csrftoken={csrf}",
-                "X-CSRFToken": csrf,
-                "Idempotency-Key": uuid.uuid4().hex,
-                "Referer": f"http://127.0.0.1:{PORT}/",
-            }, json.dumps({"answers": answers, "consent_to_prefill": True})
+        answers = service_answers(service=service)
+        submission = submission_requests(answers=answers, sessions=sessions)
 
         def baseline(index: int):
             return {"Content-Type": "application/json"}, json.dumps({"answers": answers})

@@ -11,8 +11,6 @@ Last line: `BENCH trust sealing_overhead_pct=<n> verify_eps=<n>`.
 
 import argparse
 import base64
-import http.client
-import json
 import os
 import re
 import secrets
@@ -21,11 +19,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_submit import DIGIGOV, PORT, PREPARE, ROOT, SAMPLE_ANSWERS, _load, _run  # noqa: E402
+from bench_submit import (  # noqa: E402
+    DIGIGOV,
+    _load,
+    _run,
+    database_prepare,
+    server_start,
+    service_answers,
+    submission_requests,
+)
 
 ACTIONS = ["services:application:submit", "registries:person:read", "identity:session:sign-in", "workflow:task:done"]
 
@@ -49,53 +54,11 @@ def _env(database_url: str) -> dict:
 def sealing_overhead(*, workdir: str, residents: int, seconds: float, concurrency: int, rounds: int) -> float:
     env = _env(f"sqlite:///{workdir}/trust.sqlite3")
     print(f"[overhead] migrating and seeding {residents:,} residents ...", flush=True)
-    _run([DIGIGOV, "migrate", "--no-input"], env)
-    _run([DIGIGOV, "seed", "--residents", str(residents), "--seed", "1"], env)
-    sessions = json.loads(
-        _run([DIGIGOV, "shell", "-c", PREPARE], {**env, "BENCH_ACCOUNTS": str(concurrency * 50)})
-        .strip()
-        .splitlines()[-1]
-    )
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "digigov.platform.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
+    sessions = database_prepare(env=env, residents=residents, concurrency=concurrency)
+    server, service = server_start(env=env)
     rates: dict[bool, list[float]] = {False: [], True: []}
     try:
-        service = None
-        for _ in range(100):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
-                conn.request("GET", "/api/services/baby-bonus")
-                service = json.loads(conn.getresponse().read())
-                break
-            except OSError:
-                time.sleep(0.2)
-        answers = {
-            f["key"]: (f["choices"][0][0] if f["field_type"] == "choice" else SAMPLE_ANSWERS[f["field_type"]])
-            for f in service["fields"]
-        }
-        csrf = secrets.token_hex(16)
-
-        def submission(index: int):
-            session = sessions[(index * 7919 + int(time.perf_counter_ns() // 1000)) % len(sessions)]
-            return {
-                "Content-Type": "application/json",
-                "Cookie": f"sessionid={session}; csrftoken={csrf}",
-                "X-CSRFToken": csrf,
-                "Idempotency-Key": uuid.uuid4().hex,
-                "Referer": f"http://127.0.0.1:{PORT}/",
-            }, json.dumps({"answers": answers, "consent_to_prefill": True})
-
+        submission = submission_requests(answers=service_answers(service=service), sessions=sessions)
         path = "/api/services/baby-bonus/applications"
         _load(path=path, make_request=submission, seconds=2, concurrency=concurrency)  # warm up
         for round_ in range(rounds * 2):
