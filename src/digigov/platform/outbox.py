@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from digigov.platform.bulk import ordered_uuids, rows_insert, uuid_for_database
+from digigov.platform.bulk import ordered_uuids, rows_insert, uuids_for_database
 from digigov.platform.models import Event, EventHandled
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def publish_many(*, event_type: str, payloads: Sequence[str]) -> None:
     if not payloads:
         return
     created_at = Event._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
-    event_ids = [uuid_for_database(value) for value in ordered_uuids(len(payloads))]
+    event_ids = uuids_for_database(ordered_uuids(len(payloads)))
     rows_insert(
         model=Event,
         fields=("event_id", "payload", "type", "created_at", "attempts", "last_error"),

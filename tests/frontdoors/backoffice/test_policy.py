@@ -1,14 +1,18 @@
-"""The policy simulation pages: who may use them, running a reform, reading its results and downloading them."""
+"""The policy simulation pages: who may use them, submitting a reform, following it while the worker computes
+it in the background, reading its results (or why it failed) and downloading them."""
 
 import csv
 import io
+import shutil
 
 import duckdb
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from digigov.blocks.rules.models import SimulationRun
 from digigov.blocks.rules.schemes import SCHEMES
+from digigov.platform.outbox import dispatch_all
 from tests.support import officer_account
 
 REFORM = """name: Bigger first-child bonus
@@ -31,10 +35,22 @@ def supervisor(nation):
     return officer_account("ssa.supervisor")
 
 
-def _run(client: Client, **data) -> str:
+def _submit(client: Client, **data) -> str:
+    """Submit a reform; the address of its run's page."""
     response = client.post(reverse("backoffice:policy"), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     return response["Location"]
+
+
+def _run(client: Client, **data) -> str:
+    """Submit a reform and let the worker compute it, as `digigov worker` would."""
+    url = _submit(client, **data)
+    dispatch_all()
+    return url
+
+
+def _result_id(run_url: str) -> str:
+    return SimulationRun.objects.get(pk=run_url.rstrip("/").rsplit("/", 1)[1]).result_id
 
 
 def test_a_supervisor_runs_a_pasted_reform_and_reads_the_results(supervisor, signed_in):
@@ -75,8 +91,7 @@ def test_a_bad_reform_is_shown_beside_the_field(supervisor, signed_in):
 
 def test_downloads_parse_as_csv_and_parquet(supervisor, signed_in, warehouse):
     client = signed_in(supervisor)
-    run_url = _run(client, reform_text=REFORM)
-    run_id = run_url.rstrip("/").rsplit("/", 1)[1]
+    run_id = _result_id(_run(client, reform_text=REFORM))
     response = client.get(reverse("backoffice:policy-download", args=[run_id, "schemes", "csv"]))
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -109,7 +124,43 @@ def test_a_supervisor_without_the_second_factor_is_sent_to_sign_in(supervisor, s
 
 def test_another_agency_cannot_read_or_download_a_run(supervisor, nation, signed_in):
     run_url = _run(signed_in(supervisor), reform_text=REFORM)
-    run_id = run_url.rstrip("/").rsplit("/", 1)[1]
+    run_id = _result_id(run_url)
     other = signed_in(officer_account("hsg.supervisor"))
     assert other.get(run_url).status_code == 404
+    assert other.get(reverse("backoffice:policy-run", args=[run_id])).status_code == 404
     assert other.get(reverse("backoffice:policy-download", args=[run_id, "schemes", "csv"])).status_code == 404
+    assert "Bigger first-child bonus" not in other.get(reverse("backoffice:policy")).content.decode()
+
+
+def test_a_submitted_reform_waits_for_the_worker_and_its_page_shows_where_it_stands(supervisor, signed_in):
+    client = signed_in(supervisor)
+    run_url = _submit(client, reform_text=REFORM)
+    waiting = client.get(run_url).content.decode()
+    assert "Queued" in waiting and 'id="simulation-waiting"' in waiting
+    assert f'href="{run_url}"' in waiting, "a link to check again, no script needed"
+    assert "<svg" not in waiting and 'http-equiv="refresh"' not in waiting
+    listed = client.get(reverse("backoffice:policy")).content.decode()
+    assert run_url in listed and "Queued" in listed
+
+    dispatch_all()
+
+    done = client.get(run_url).content.decode()
+    assert 'id="policy-schemes"' in done and done.count("<svg") == 3
+    assert "Done" in client.get(reverse("backoffice:policy")).content.decode()
+
+
+def test_a_done_run_whose_results_were_removed_says_so(supervisor, signed_in, warehouse):
+    client = signed_in(supervisor)
+    run_url = _run(client, reform_text=REFORM)
+    shutil.rmtree(warehouse / "simulations" / _result_id(run_url))
+    html = client.get(run_url).content.decode()
+    assert 'id="simulation-gone"' in html and "Done" in html
+
+
+def test_a_reform_the_rules_cannot_compute_shows_why_it_failed(supervisor, signed_in):
+    client = signed_in(supervisor)
+    run_url = _run(client, reform_text=REFORM, as_of="2020-01-15")
+    html = client.get(run_url).content.decode()
+    assert "Failed" in html and 'id="simulation-failed"' in html
+    assert "could not be computed as of 2020-01-15" in html
+    assert 'id="policy-schemes"' not in html

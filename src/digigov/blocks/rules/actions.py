@@ -1,4 +1,5 @@
-"""Writes of the rules block: proactive scans (start, one chunk's results, finish) and people's offers."""
+"""Writes of the rules block: proactive scans (start, one chunk's results, finish), people's offers, and
+the lifecycle of policy simulation runs (requested, started, finished or failed)."""
 
 import dataclasses
 import datetime as dt
@@ -16,13 +17,15 @@ from digigov.blocks.audit.actions import entry_record
 from digigov.blocks.consent.actions import population_access_record
 from digigov.blocks.registries.queries import agency_get
 from digigov.blocks.registries.synthetic import nation_counts
-from digigov.blocks.rules.events import OfferMade
+from digigov.blocks.rules.events import OfferMade, SimulationRequested
 from digigov.blocks.rules.mapping import elements_needed
-from digigov.blocks.rules.models import Offer, Scan, ScanChunk
+from digigov.blocks.rules.models import Offer, Scan, ScanChunk, SimulationRun
 from digigov.blocks.rules.queries import eligibility_unpack, scan_latest_completed, services_by_scheme
+from digigov.blocks.rules.reform import reform_parse
 from digigov.blocks.rules.schemes import SCHEMES
+from digigov.blocks.services.queries import scheme_applicants
 from digigov.platform import outbox
-from digigov.platform.bulk import ordered_uuids, rows_insert, uuid_for_database
+from digigov.platform.bulk import ordered_uuids, rows_insert, uuids_for_database
 from digigov.platform.errors import Conflict
 
 LEGAL_BASIS = "Proactive support: finding people who qualify for public schemes (rules as code)"
@@ -89,13 +92,15 @@ def scan_chunk_record(
     scan: Scan,
     index: int,
     person_ids: numpy.ndarray,
+    household_ids: numpy.ndarray,
     eligible: numpy.ndarray,
     previous: tuple[numpy.ndarray, numpy.ndarray] | None,
     services: dict[str, Any] | None = None,
 ) -> int:
     """Keep one chunk's eligibility and offer each scheme to the people newly eligible for it, compared with
     `previous` (sorted person ids and masks of the previous scan; None for the first scan, where everyone
-    eligible is new). Recording a chunk already done changes nothing. Returns the number of offers made."""
+    eligible is new), leaving out people already served (`_served`). `household_ids` gives each person's
+    household. Recording a chunk already done changes nothing. Returns the number of offers made."""
     chunk = ScanChunk.objects.select_for_update().get(scan=scan, index=index)
     if chunk.done_at is not None:
         return 0
@@ -106,10 +111,11 @@ def scan_chunk_record(
         known = before_ids[at] == person_ids
         new = new & ~numpy.where(known, before_masks[at], 0).astype(numpy.uint16)
     services = services if services is not None else services_by_scheme()
-    offers = _offers_make(scan=scan, person_ids=person_ids, new=new, services=services)
+    offers = _offers_make(scan=scan, person_ids=person_ids, household_ids=household_ids, new=new, services=services)
     chunk.done_at = timezone.now()
     chunk.persons_count = len(person_ids)
     chunk.offers_count = offers
+    # The chunk keeps everyone's eligibility, served or not, so the next scan compares with the rules alone.
     chunk.result = eligibility_pack(person_ids=person_ids, eligible=eligible)
     chunk.save(update_fields=["done_at", "persons_count", "offers_count", "result"])
     entry_record(
@@ -122,20 +128,44 @@ def scan_chunk_record(
     return offers
 
 
-def _offers_make(*, scan: Scan, person_ids: numpy.ndarray, new: numpy.ndarray, services: dict[str, Any]) -> int:
+def _served(*, person_ids: numpy.ndarray, household_ids: numpy.ndarray) -> dict[str, numpy.ndarray]:
+    """Per scheme key, whether each person is already served: they (or, for a household scheme, someone in
+    their household) have an open offer of it, or an application for it under way or approved. Two queries
+    for the whole chunk, by the range of its person ids; the matching is done on arrays."""
+    low, high = int(person_ids.min()), int(person_ids.max())
+    pairs: dict[str, list[int]] = {}
+    # An offer still open (from an earlier scan, or a scan of the same people resumed) is not made twice.
+    for person_id, scheme_key in Offer.objects.filter(
+        status=Offer.Status.OFFERED, person_id__gte=low, person_id__lte=high
+    ).values_list("person_id", "scheme_key"):
+        pairs.setdefault(scheme_key, []).append(person_id)
+    for scheme_key, applicants in scheme_applicants(person_id_from=low, person_id_to=high).items():
+        pairs.setdefault(scheme_key, []).extend(applicants)
+    served: dict[str, numpy.ndarray] = {}
+    for scheme in SCHEMES:
+        if scheme.key not in pairs:
+            continue
+        person_served = numpy.isin(person_ids, numpy.asarray(pairs[scheme.key], dtype=numpy.int64))
+        if scheme.entity == "household":
+            # A household scheme pays the household once: the spouse's application serves the head too.
+            person_served = numpy.isin(household_ids, household_ids[person_served])
+        served[scheme.key] = person_served
+    return served
+
+
+def _offers_make(
+    *, scan: Scan, person_ids: numpy.ndarray, household_ids: numpy.ndarray, new: numpy.ndarray, services: dict[str, Any]
+) -> int:
     if not new.any():
         return 0
-    # An offer still open (from an earlier scan, or a scan of the same people resumed) is not made twice.
-    low, high = int(person_ids.min()), int(person_ids.max())
-    open_already = set(
-        Offer.objects.filter(status=Offer.Status.OFFERED, person_id__gte=low, person_id__lte=high).values_list(
-            "person_id", "scheme_key"
-        )
-    )
+    served = _served(person_ids=person_ids, household_ids=household_ids)
     now = timezone.now()
     made = 0
     for bit, scheme in enumerate(SCHEMES):
-        people = [p for p in person_ids[(new >> bit) & 1 == 1].tolist() if (p, scheme.key) not in open_already]
+        wanted = (new >> bit) & 1 == 1
+        if scheme.key in served:
+            wanted &= ~served[scheme.key]
+        people = person_ids[wanted].tolist()
         if not people:
             continue
         service = services.get(scheme.key)
@@ -155,7 +185,7 @@ def _offers_make(*, scan: Scan, person_ids: numpy.ndarray, new: numpy.ndarray, s
         rows_insert(
             model=Offer,
             fields=("id", "person", "scheme_key", "service", "scan", "status", "created_at"),
-            rows=((uuid_for_database(o), p, *constants) for o, p in zip(offer_ids, people, strict=True)),
+            rows=((o, p, *constants) for o, p in zip(uuids_for_database(offer_ids), people, strict=True)),
         )
         # The events outbox.publish(OfferMade(...)) would write, one per offer; the payload's fixed part is
         # encoded once per scheme.
@@ -244,3 +274,75 @@ def offer_dismiss(*, account: Any, offer: Offer) -> Offer:
     offer.save(update_fields=["status", "status_changed_at"])
     entry_record(actor=account, action="rules:offer:dismiss", object_type="offer", object_id=offer.pk)
     return offer
+
+
+@transaction.atomic
+def simulation_request(*, actor: Any, agency_code: str, reform_text: str, as_of: dt.date | None) -> SimulationRun:
+    """Queue the costing of a reform for the agency; the worker computes it (`tasks.simulation_execute`). A
+    reform that does not parse raises ValidationFailed (each problem under its field) and nothing is queued."""
+    reform = reform_parse(text=reform_text)
+    agency = agency_get(code=agency_code)
+    run = SimulationRun.objects.create(
+        agency=agency,
+        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        reform_name=reform.name[:200],
+        reform_text=reform.text,
+        as_of=as_of,
+    )
+    entry_record(
+        actor=actor,
+        action="rules:simulation:request",
+        object_type="simulation_run",
+        object_id=run.pk,
+        detail={"reform": reform.name, "as_of": as_of.isoformat() if as_of else None, "agency": agency.code},
+    )
+    outbox.publish(SimulationRequested(run_id=str(run.pk), agency_code=agency.code))
+    return run
+
+
+@transaction.atomic
+def simulation_start(*, run_id: Any, resume_running: bool = False) -> SimulationRun | None:
+    """Take a queued run to compute it: None when it is not queued, because another delivery of the same
+    request has it or it is finished, so it is never computed twice at once. `resume_running` also takes a run
+    left running by a worker that stopped part way (`digigov rules simulate --run-id`, an operator's call)."""
+    statuses = [SimulationRun.Status.QUEUED, *([SimulationRun.Status.RUNNING] if resume_running else [])]
+    # One conditional UPDATE: of two processes taking the same run, exactly one changes the row.
+    taken = SimulationRun.objects.filter(pk=run_id, status__in=statuses).update(
+        status=SimulationRun.Status.RUNNING, started_at=timezone.now()
+    )
+    if not taken:
+        return None
+    entry_record(actor=None, action="rules:simulation:start", object_type="simulation_run", object_id=run_id)
+    return SimulationRun.objects.select_related("agency", "requested_by").get(pk=run_id)
+
+
+@transaction.atomic
+def simulation_finish(*, run: SimulationRun, result_id: str, summary: dict) -> SimulationRun:
+    """Record where a computed run's results are (`result_id`, the folder simulation.py wrote) and its totals."""
+    run.status, run.finished_at = SimulationRun.Status.DONE, timezone.now()
+    run.result_id, run.summary = result_id, summary
+    run.save(update_fields=["status", "finished_at", "result_id", "summary"])
+    entry_record(
+        actor=None,
+        action="rules:simulation:finish",
+        object_type="simulation_run",
+        object_id=run.pk,
+        detail={"result": result_id, "people": summary.get("people")},
+    )
+    return run
+
+
+@transaction.atomic
+def simulation_fail(*, run: SimulationRun, error: str) -> SimulationRun:
+    """A run that could not be computed ends here, with the reason the officer reads; it is not retried, since
+    the same reform and date would fail the same way: the officer corrects it and submits again."""
+    run.status, run.finished_at, run.error = SimulationRun.Status.FAILED, timezone.now(), error[:2000]
+    run.save(update_fields=["status", "finished_at", "error"])
+    entry_record(
+        actor=None,
+        action="rules:simulation:fail",
+        object_type="simulation_run",
+        object_id=run.pk,
+        detail={"error": run.error},
+    )
+    return run

@@ -46,7 +46,7 @@ def chunk_portable(chunk: Any) -> dict[str, Any]:
     }
 
 
-def chunk_evaluate_task(arrays: dict[str, Any], as_of: dt.date) -> tuple[numpy.ndarray, numpy.ndarray]:
+def chunk_evaluate_task(arrays: dict[str, Any], as_of: dt.date) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
     """Every scheme's eligibility for one chunk sent as chunk_portable()."""
     _django_ready()
     from openfisca_core.indexed_enums import EnumArray
@@ -73,7 +73,7 @@ def chunk_evaluate_task(arrays: dict[str, Any], as_of: dt.date) -> tuple[numpy.n
 
 def chunk_read_evaluate_task(
     kind: str, first_id: int, last_id: int, chunk_size: int, as_of: dt.date
-) -> tuple[numpy.ndarray, numpy.ndarray]:
+) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
     """Read one chunk from the registries through the worker's own connection, then evaluate it: used by
     local worker processes, so reading a million people is spread over the cores too."""
     _django_ready()
@@ -81,7 +81,8 @@ def chunk_read_evaluate_task(
 
     population = chunk_read(kind=kind, first_id=first_id, last_id=last_id, chunk_size=chunk_size)
     if population is None:
-        return numpy.array([], dtype=numpy.int64), numpy.array([], dtype=numpy.uint16)
+        empty = numpy.array([], dtype=numpy.int64)
+        return empty, empty, numpy.array([], dtype=numpy.uint16)
     try:
         return chunk_evaluate(chunk=population, as_of=as_of)
     except Exception as error:

@@ -15,3 +15,12 @@ class OfferMade:
     scheme_label: str
     agency_code: str
     service_slug: str  # empty when no service takes applications for the scheme yet
+
+
+@dataclass(frozen=True)
+class SimulationRequested:
+    """An officer submitted a reform to cost; the worker computes it (rules.tasks.simulation_execute)."""
+
+    type: ClassVar[str] = "rules.simulation_requested"
+    run_id: str
+    agency_code: str

@@ -91,6 +91,9 @@ class Offer(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # The back office lists a scan's offers scheme by scheme (views_offers.py). Keys grow at the end of
+        # each scheme's range as a scan appends its time-ordered ids, so the scan's bulk insert stays cheap.
+        indexes = [models.Index(fields=["scan", "scheme_key", "id"], name="offer_scan_scheme_idx")]
         constraints = [
             # Repeating a scan, or resuming one, never offers the same scheme twice while an offer is open.
             models.UniqueConstraint(
@@ -100,3 +103,38 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return f"offer of {self.scheme_key} to person {self.person_id}"
+
+
+class SimulationRun(models.Model):
+    """A policy simulation an officer asked for: queued when the reform is submitted, computed by the worker
+    (`rules.simulation_requested`), its tables written as files under the warehouse (`result_id` names their
+    folder) and its totals kept here for the list of runs."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey("registries.Agency", on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        "identity.Account", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reform_name = models.CharField(max_length=200)
+    reform_text = models.TextField()
+    as_of = models.DateField(null=True, blank=True)  # as asked for; empty: when every change is in force
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result_id = models.CharField(max_length=40, blank=True, default="")  # simulation.RUN_ID, once done
+    summary = models.JSONField(default=dict, blank=True)  # simulation.py's summary.json, once done
+    error = models.TextField(blank=True, default="")  # why it failed, for the officer
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["agency", "-created_at"], name="simulation_run_agency_idx")]
+
+    def __str__(self) -> str:
+        return f"simulation {self.pk} of {self.reform_name} ({self.status})"

@@ -1,13 +1,19 @@
-"""Reads of the rules block: scans, their per-person results, and people's offers."""
+"""Reads of the rules block: scans, their per-person results, people's offers (their own, and their agency's
+for officers, each name read recorded), and policy simulation runs."""
 
 import io
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
-from digigov.blocks.rules.models import Offer, Scan, ScanChunk
-from digigov.blocks.rules.schemes import SCHEMES
+from digigov.blocks.registries.queries import AccessContext, person_attributes_get
+from digigov.blocks.rules.models import Offer, Scan, ScanChunk, SimulationRun
+from digigov.blocks.rules.schemes import SCHEMES, SCHEMES_BY_KEY
 from digigov.blocks.services.queries import service_for_scheme
 from digigov.platform.errors import NotFound
 
@@ -72,3 +78,118 @@ def access_offer(*, account: Any, offer_id: Any) -> Offer:
     if offer is None:
         raise NotFound("No such offer.")
     return offer
+
+
+def simulation_runs_for_agency(*, agency_code: str, limit: int = 20) -> list[SimulationRun]:
+    """The agency's most recent simulation runs, newest first, whatever their status."""
+    return list(SimulationRun.objects.filter(agency__code=agency_code).order_by("-created_at")[:limit])
+
+
+def access_simulation_run(*, officer: Any, run_id: Any) -> SimulationRun:
+    """A run of the officer's own agency; another agency's run is "not found", as a missing one is: reform
+    plans are the agency's own until it publishes them."""
+    run = (
+        SimulationRun.objects.select_related("agency").filter(pk=run_id, agency_id=officer.agency_id).first()
+        if getattr(officer, "agency_id", None) is not None
+        else None
+    )
+    if run is None:
+        raise NotFound()
+    return run
+
+
+# Why an officer reads the names of the people offered their agency's schemes (their "who accessed my data").
+OFFER_FOLLOW_UP_BASIS = "Proactive support: following up offers of public schemes (rules as code)"
+
+
+@dataclass(frozen=True)
+class SchemeOffers:
+    """How the offers of one scheme made by a scan stand now."""
+
+    scheme_key: str
+    label: str
+    offered: int  # still open: neither taken up nor dismissed
+    applied: int
+    dismissed: int
+
+    @property
+    def total(self) -> int:
+        return self.offered + self.applied + self.dismissed
+
+
+@dataclass(frozen=True)
+class OfferLine:
+    """One offer as an officer sees it: the person's name (a recorded read), the scheme and where it stands."""
+
+    offer_id: Any
+    person_name: str
+    scheme_label: str
+    status: str
+    status_label: str
+    created_at: Any
+
+
+def _agency_scheme_keys(*, agency_code: str) -> list[str]:
+    return [scheme.key for scheme in SCHEMES if scheme.agency == agency_code]
+
+
+def offers_counts(*, scan: Scan, agency_code: str) -> list[SchemeOffers]:
+    """For each scheme of the agency, in catalogue order, the scan's offers by status (no one's data)."""
+    keys = _agency_scheme_keys(agency_code=agency_code)
+    counts: dict[tuple[str, str], int] = {
+        (row["scheme_key"], row["status"]): row["count"]
+        for row in Offer.objects.filter(scan=scan, scheme_key__in=keys)
+        .values("scheme_key", "status")
+        .annotate(count=Count("pk"))
+        .order_by()
+    }
+    return [
+        SchemeOffers(
+            scheme_key=key,
+            label=str(SCHEMES_BY_KEY[key].label),
+            offered=counts.get((key, Offer.Status.OFFERED), 0),
+            applied=counts.get((key, Offer.Status.APPLIED), 0),
+            dismissed=counts.get((key, Offer.Status.DISMISSED), 0),
+        )
+        for key in keys
+    ]
+
+
+def offers_page_for_officer(
+    *, officer: Any, scan: Scan, scheme_keys: Sequence[str], page: Any, page_size: int
+) -> tuple[Page, list[OfferLine]]:
+    """One page of the scan's offers of `scheme_keys` (which must be the officer's agency's schemes: anything
+    else is NotFound), with each person's name read through the registries, which records the read in the
+    person's "who accessed my data" with its purpose and legal basis."""
+    own = set(_agency_scheme_keys(agency_code=officer.agency.code))
+    if not scheme_keys or not set(scheme_keys) <= own:
+        raise NotFound()
+    # Ordered as the (scan, scheme_key, id) index is, so a page is a walk along it.
+    offers = Offer.objects.filter(scan=scan, scheme_key__in=list(scheme_keys)).order_by("scheme_key", "id")
+    found = Paginator(offers, page_size).get_page(page)
+    lines = []
+    for offer in found.object_list:
+        scheme = SCHEMES_BY_KEY[offer.scheme_key]
+        name = person_attributes_get(
+            person_id=offer.person_id,
+            elements=["person.full_name"],
+            access=AccessContext(
+                accessor=officer,
+                agency=officer.agency,
+                purpose=_("Follow up the offer of %(scheme)s made by the scan as of %(date)s")
+                % {"scheme": scheme.label, "date": scan.as_of.isoformat()},
+                service_ref=f"offer:{offer.pk}",
+                legal_basis=_(OFFER_FOLLOW_UP_BASIS),
+            ),
+        )["person.full_name"].value
+        lines.append(
+            OfferLine(
+                offer_id=offer.pk,
+                person_name=name,
+                scheme_label=str(scheme.label),
+                status=offer.status,
+                status_label=str(offer.get_status_display()),
+                created_at=offer.created_at,
+            )
+        )
+    return found, lines

@@ -87,9 +87,10 @@ def _household_recipients(chunk: PopulationChunk) -> numpy.ndarray:
     return recipient
 
 
-def chunk_evaluate(*, chunk: PopulationChunk, as_of: dt.date) -> tuple[numpy.ndarray, numpy.ndarray]:
-    """(person ids, eligibility masks): bit i set when the person qualifies for SCHEMES[i]. A household
-    scheme counts for the one member it is offered to."""
+def chunk_evaluate(*, chunk: PopulationChunk, as_of: dt.date) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """(person ids, their household ids, eligibility masks): bit i set when the person qualifies for
+    SCHEMES[i]. A household scheme counts for the one member it is offered to. The household ids come back
+    so that recording can tell when another member has already applied for a household scheme."""
     simulation = simulation_from_chunk(chunk=chunk, as_of=as_of)
     households = simulation.populations["household"]
     recipient = _household_recipients(chunk)
@@ -101,7 +102,7 @@ def chunk_evaluate(*, chunk: PopulationChunk, as_of: dt.date) -> tuple[numpy.nda
         if scheme.entity == "household":
             values = households.project(values) & recipient
         eligible |= values.astype(numpy.uint16) << bit
-    return chunk.person_ids, eligible
+    return chunk.person_ids, chunk.person_household_ids, eligible
 
 
 class ScanFailed(Conflict):
@@ -175,6 +176,7 @@ def scan_run(
                         scan=scan,
                         index=chunk.index,
                         person_ids=empty,
+                        household_ids=empty,
                         eligible=empty.astype(numpy.uint16),
                         previous=previous,
                         services=services,
@@ -188,7 +190,7 @@ def scan_run(
             for future in runner.first_completed(in_flight):
                 index = in_flight.pop(future)
                 try:
-                    person_ids, eligible = future.result()
+                    person_ids, household_ids, eligible = future.result()
                 except Exception as error:
                     abandoned = actions.scan_abandon(scan=scan)
                     raise ScanFailed(
@@ -205,6 +207,7 @@ def scan_run(
                     scan=scan,
                     index=index,
                     person_ids=person_ids,
+                    household_ids=household_ids,
                     eligible=eligible,
                     previous=previous,
                     services=services,

@@ -292,23 +292,6 @@ def simulation_get(*, run_id: str, base_dir: Path | None = None) -> SimulationRe
     return SimulationResult(run_id=run_id, directory=directory, summary=summary, tables=tables)
 
 
-def simulation_list(*, agency_code: str, limit: int = 20) -> list[dict]:
-    """Summaries of the agency's most recent runs, newest first."""
-    base = _simulations_dir()
-    if not base.is_dir():
-        return []
-    found = []
-    for directory in sorted(base.iterdir(), reverse=True):
-        summary_path = directory / "summary.json"
-        if RUN_ID.match(directory.name) and summary_path.is_file():
-            summary = json.loads(summary_path.read_text(encoding="utf-8"))
-            if summary.get("agency") == agency_code:
-                found.append(summary)
-                if len(found) >= limit:
-                    break
-    return found
-
-
 def simulation_file(*, run_id: str, table: str, fmt: str) -> Path:
     """The path of one of a run's exported tables (CSV or Parquet)."""
     path = _simulations_dir() / run_id / f"{table}.{fmt}"

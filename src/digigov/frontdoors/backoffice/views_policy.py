@@ -1,9 +1,11 @@
-"""Policy simulation pages: a supervisor or service owner costs a reform (pasted, uploaded or one of the shipped
-examples) against today's rules for the whole population, reads the results as charts and tables, and
-downloads them as CSV or Parquet."""
+"""Policy simulation pages: a supervisor or service owner submits a reform (pasted, uploaded or one of the
+shipped examples) to cost against today's rules for the whole population; the worker computes it in the
+background while the run's page shows where it stands, then the results as charts and tables, to download as
+CSV or Parquet."""
 
 import datetime as dt
 import math
+import uuid
 from dataclasses import dataclass
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -13,13 +15,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from digigov.blocks.identity.queries import officer_roles
-from digigov.blocks.rules.reform import MAX_TEXT_CHARS, example_reforms, reform_parse
+from digigov.blocks.rules.actions import simulation_request
+from digigov.blocks.rules.queries import access_simulation_run, simulation_runs_for_agency
+from digigov.blocks.rules.reform import MAX_TEXT_CHARS, example_reforms
 from digigov.blocks.rules.schemes import SCHEMES_BY_KEY
-from digigov.blocks.rules.simulation import ALL, simulation_file, simulation_get, simulation_list, simulation_run
+from digigov.blocks.rules.simulation import ALL, SimulationResult, simulation_file, simulation_get
 from digigov.frontdoors.backoffice.decorators import officer_required
 from digigov.platform.errors import NotFound, ValidationFailed
 
 POLICY_ROLES = {"supervisor", "service_owner"}
+# GOV.UK tag colours of a run's status (rules SimulationRun.Status values).
+STATUS_TAGS = {
+    "queued": "govuk-tag--grey",
+    "running": "govuk-tag--blue",
+    "done": "govuk-tag--green",
+    "failed": "govuk-tag--red",
+}
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 280, 72, 16, 16, 48
 
 
@@ -140,16 +151,15 @@ def policy(request: HttpRequest) -> HttpResponse:
             as_of = _as_of(request)
             text = _reform_text(request)
             try:
-                reform = reform_parse(text=text)
+                run = simulation_request(
+                    actor=request.user, agency_code=request.user.agency.code, reform_text=text, as_of=as_of
+                )
             except ValidationFailed as error:
                 # The form has one box for the YAML: list each problem, naming the place in the file.
                 raise ValidationFailed(
                     fields={"reform_text": "; ".join(f"{field}: {message}" for field, message in error.fields.items())}
                 ) from None
-            result = simulation_run(
-                actor=request.user, reform=reform, as_of=as_of, agency_code=request.user.agency.code
-            )
-            return redirect("backoffice:policy-run", run_id=result.run_id)
+            return redirect("backoffice:policy-simulation", simulation_id=run.pk)
         except ValidationFailed as error:
             errors = {key: str(message) for key, message in error.fields.items()}
     return render(
@@ -161,7 +171,10 @@ def policy(request: HttpRequest) -> HttpResponse:
             "chosen_example": request.POST.get("example", ""),
             "reform_text": request.POST.get("reform_text", ""),
             "as_of": request.POST.get("as_of", ""),
-            "runs": simulation_list(agency_code=request.user.agency.code),
+            "runs": [
+                (run, STATUS_TAGS[run.status])
+                for run in simulation_runs_for_agency(agency_code=request.user.agency.code)
+            ],
             "nav_active": "policy",
         },
         status=400 if errors else 200,
@@ -182,11 +195,8 @@ def _label(scheme: str) -> str:
     return _("All schemes") if scheme == ALL else str(SCHEMES_BY_KEY[scheme].label)
 
 
-@officer_required
-@require_GET
-def policy_run(request: HttpRequest, run_id: str) -> HttpResponse:
-    _require_policy_role(request)
-    result = _run_for(request, run_id)
+def _results(result: SimulationResult) -> dict:
+    """What the results page shows of a finished run: its summary, the tables and a chart before each."""
     schemes = [{**row, "label": _label(row["scheme"])} for row in result.tables["schemes"]]
     deciles = [row for row in result.tables["deciles"] if row["scheme"] == ALL]
     ages = [row for row in result.tables["age_groups"] if row["scheme"] == ALL]
@@ -209,17 +219,48 @@ def policy_run(request: HttpRequest, run_id: str) -> HttpResponse:
             points=[(row["age_group"], row["cost_baseline"], row["cost_reform"]) for row in ages],
         ),
     ]
+    return {
+        "run": result.summary,
+        "total": next(row for row in schemes if row["scheme"] == ALL),
+        "schemes": schemes,
+        "deciles": deciles,
+        "ages": ages,
+        "charts": charts,
+        "downloads": [(table, fmt) for table in ("schemes", "deciles", "age_groups") for fmt in ("csv", "parquet")],
+        "nav_active": "policy",
+    }
+
+
+@officer_required
+@require_GET
+def policy_run(request: HttpRequest, run_id: str) -> HttpResponse:
+    """The results of a finished run, by the name of its results folder (runs of the command line too)."""
+    _require_policy_role(request)
+    return render(request, "backoffice/policy_run.html", _results(_run_for(request, run_id)))
+
+
+@officer_required
+@require_GET
+def policy_simulation(request: HttpRequest, simulation_id: uuid.UUID) -> HttpResponse:
+    """A run submitted here: where it stands while queued or running (the officer reloads to check again, no
+    script needed), why it failed, or its results once done."""
+    _require_policy_role(request)
+    try:
+        simulation = access_simulation_run(officer=request.user, run_id=simulation_id)
+    except NotFound:
+        raise Http404() from None
+    if simulation.status == simulation.Status.DONE:
+        try:
+            return render(request, "backoffice/policy_run.html", _results(simulation_get(run_id=simulation.result_id)))
+        except NotFound:
+            pass  # the results folder was removed from the warehouse: say so on the status page
     return render(
         request,
-        "backoffice/policy_run.html",
+        "backoffice/policy_simulation.html",
         {
-            "run": result.summary,
-            "total": next(row for row in schemes if row["scheme"] == ALL),
-            "schemes": schemes,
-            "deciles": deciles,
-            "ages": ages,
-            "charts": charts,
-            "downloads": [(table, fmt) for table in ("schemes", "deciles", "age_groups") for fmt in ("csv", "parquet")],
+            "simulation": simulation,
+            "status_tag": STATUS_TAGS[simulation.status],
+            "in_progress": simulation.status in (simulation.Status.QUEUED, simulation.Status.RUNNING),
             "nav_active": "policy",
         },
     )
