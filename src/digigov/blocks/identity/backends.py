@@ -29,8 +29,12 @@ class SignInIdBackend(ModelBackend):
         return None
 
 
-def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **kwargs) -> HttpResponse:
-    """django-axes calls this when a sign-in id is locked after repeated failures."""
-    response = render(request, "portal/locked_out.html", status=429)
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """django-axes calls this when a sign-in id is locked after repeated failures. The page offers an unlock
+    link by email for the id just typed (the person's own input, shown back only to them)."""
+    sign_in_id = (credentials or {}).get("username") or request.POST.get("sign_in_id", "")
+    response = render(request, "portal/locked_out.html", {"sign_in_id": sign_in_id.strip()[:150]}, status=429)
     response["Retry-After"] = "900"
     return response

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 class AccountKind(models.TextChoices):
     PERSON = "person", _("Person")  # a citizen or resident; may also act for businesses they represent
     OFFICER = "officer", _("Public officer")
+    SYSTEM = "system", _("Calling system")  # an agency's system calling the APIs (ApiClient); never signs in
 
 
 class Account(AbstractUser):
@@ -176,3 +177,184 @@ class OidcConsent(models.Model):
 
     def __str__(self) -> str:
         return f"consent {self.pk}"
+
+
+# --- Calling systems (GovStack APIs, docs/govstack.md) -----------------------------------------------------------
+
+
+class ApiClient(models.Model):
+    """An agency's system that calls the platform's APIs. It acts through its own account (kind "system"), so
+    audit entries and data-access records name it, and it is authenticated by an API key, by OAuth client
+    credentials (its `oidc_client`), or by an Information Mediator that vouches for it (`mediator_client`)."""
+
+    account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="api_client")
+    name = models.SlugField(max_length=80, unique=True)
+    apis = models.JSONField(default=list)  # which APIs it may call: registries, registration, messaging
+    # The key is `dg_<prefix>_<secret>`: the prefix finds the row, only the secret's SHA-256 is kept.
+    key_prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    # The X-Road style member identifier INSTANCE/CLASS/MEMBER/SUBSYSTEM a mediator presents for this system.
+    mediator_client = models.CharField(max_length=200, blank=True, default="")
+    oidc_client = models.OneToOneField(
+        OidcClient, on_delete=models.SET_NULL, null=True, blank=True, related_name="api_client"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mediator_client"], condition=~models.Q(mediator_client=""), name="api_client_mediator_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiCall(models.Model):
+    """One authenticated call by a calling system: which system, how it was vouched for, what it called."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="calls")
+    via = models.CharField(max_length=10)  # api_key / oauth / mediator
+    mediator_client = models.CharField(max_length=200, blank=True, default="")
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    status = models.PositiveSmallIntegerField()
+    request_id = models.CharField(max_length=64, blank=True, default="")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["client", "-at"], name="api_call_client_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status}"
+
+
+# --- Passkeys, signed-in sessions and self-service unlock (docs/identity.md) -----------------------------------
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential (a passkey) the person registered; the authenticator keeps the private key."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="passkeys")
+    # base64url of the credential id the authenticator chose (at most 1023 bytes, WebAuthn L3 5.1).
+    credential_id = models.CharField(max_length=1400, unique=True)
+    public_key = models.BinaryField()  # COSE_Key, as the authenticator sent it
+    # The authenticator's signature counter; a value that does not go up suggests a cloned authenticator.
+    sign_count = models.BigIntegerField(default=0)
+    transports = models.JSONField(default=list)
+    name = models.CharField(max_length=60)
+    aaguid = models.CharField(max_length=36, blank=True, default="")
+    backed_up = models.BooleanField(default=False)  # a synced passkey (the authenticator says so)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SignedInSession(models.Model):
+    """One signed-in browser session, so the person can see and end it. Only a hash of the session key is
+    kept for lookups, and the key itself encrypted, to delete that session when the person ends it."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    session_key_hash = models.CharField(max_length=64, unique=True)
+    session_key_encrypted = models.BinaryField()
+    user_agent = models.CharField(max_length=300, blank=True, default="")
+    ip_prefix = models.CharField(max_length=64, blank=True, default="")  # truncated: a network, not a device
+    signed_in_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "ended_at"], name="signed_in_session_account_idx")]
+
+    def __str__(self) -> str:
+        return f"session {self.pk}"
+
+
+class UnlockToken(models.Model):
+    """A one-time link, sent by email, that lifts a sign-in lockout. Only the token's hash is kept; the
+    sign-in id as typed (which django-axes counts failures by) is kept encrypted until the link is used."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    sign_in_id_encrypted = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"unlock token {self.pk}"
+
+
+# --- Acting for a business (docs/identity.md "Businesses") -----------------------------------------------------
+
+
+class BusinessRoleName(models.TextChoices):
+    """What an employee may do for the business in a service they were given."""
+
+    APPLICANT = "applicant", _("Applicant: applies and answers for the business")
+    VIEWER = "viewer", _("Viewer: sees the business's applications")
+
+
+class BusinessAdministrator(models.Model):
+    """A person appointed to administer who may act for a business. Its owners and directors in the business
+    register are administrators by right and have no row here: the register, not this table, says so."""
+
+    business = models.ForeignKey("registries.Business", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("registries.Person", on_delete=models.PROTECT, related_name="+")
+    appointed_by = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    appointed_at = models.DateTimeField(auto_now_add=True)
+    revoked_by = models.ForeignKey(Account, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "person"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="business_admin_current",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"administrator {self.person_id} of {self.business_id}"
+
+
+class BusinessAccess(models.Model):
+    """An employee's access to act for a business in one named service (by its slug) with one role."""
+
+    business = models.ForeignKey("registries.Business", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("registries.Person", on_delete=models.PROTECT, related_name="+")
+    service_slug = models.SlugField(max_length=100)
+    role = models.CharField(max_length=20, choices=BusinessRoleName.choices)
+    granted_by = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+    revoked_by = models.ForeignKey(Account, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "person", "service_slug", "role"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="business_access_current",
+            )
+        ]
+        indexes = [models.Index(fields=["person", "revoked_at"], name="business_access_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.role} in {self.service_slug} for {self.business_id}"
+
+
+class OidcBusinessContext(models.Model):
+    """The business a person chose to act for when signing in to a client with the `business` scope. Tokens
+    from the code carry it; what they release is worked out again at each use, so revoked access stops at once."""
+
+    code = models.OneToOneField(OidcAuthorizationCode, on_delete=models.CASCADE, related_name="business_context")
+    business = models.ForeignKey("registries.Business", on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"business context of code {self.code_id}"

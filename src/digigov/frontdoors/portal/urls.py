@@ -1,6 +1,6 @@
 from django.urls import path
 
-from digigov.frontdoors.portal import views, views_identity, views_kpi, views_my_data, views_offers
+from digigov.frontdoors.portal import views, views_business, views_identity, views_kpi, views_my_data, views_offers
 
 app_name = "portal"
 urlpatterns = [
@@ -32,4 +32,37 @@ urlpatterns = [
     path("kpi/blueprint/<slug:kpi_id>/", views_kpi.kpi_detail, name="kpi-detail"),
     path("account/apps/", views_identity.apps_with_access, name="apps-with-access"),
     path("account/apps/<int:consent_id>/withdraw/", views_identity.app_access_revoke, name="app-access-revoke"),
+    path("account/security/", views_identity.security, name="security"),
+    path("account/passkeys/options/", views_identity.passkey_register_options, name="passkey-register-options"),
+    path("account/passkeys/", views_identity.passkey_register, name="passkey-register"),
+    path("account/passkeys/<int:passkey_id>/rename/", views_identity.passkey_rename, name="passkey-rename"),
+    path("account/passkeys/<int:passkey_id>/remove/", views_identity.passkey_remove, name="passkey-remove"),
+    path("account/sessions/<int:record_id>/sign-out/", views_identity.session_revoke, name="session-revoke"),
+    path("account/sessions/sign-out-others/", views_identity.sessions_revoke_others, name="sessions-revoke-others"),
+    path("sign-in/passkey/", views_identity.passkey_sign_in, name="passkey-sign-in"),
+    path("sign-in/passkey/options/", views_identity.passkey_sign_in_options, name="passkey-sign-in-options"),
+    path("sign-in/passkey/verify/", views_identity.passkey_sign_in_verify, name="passkey-sign-in-verify"),
+    path("sign-in/unlock/", views_identity.unlock_request, name="unlock-request"),
+    path("sign-in/unlock/<str:token>/", views_identity.unlock_confirm, name="unlock-confirm"),
+    path("account/businesses/", views_business.businesses, name="businesses"),
+    path("account/businesses/stop/", views_business.business_stop, name="business-stop"),
+    path("account/businesses/apply/<slug:slug>/", views_business.business_apply, name="business-apply"),
+    path("account/businesses/<str:uen>/act/", views_business.business_act, name="business-act"),
+    path("account/businesses/<str:uen>/people/", views_business.business_people, name="business-people"),
+    path("account/businesses/<str:uen>/access/", views_business.access_grant, name="business-access-grant"),
+    path(
+        "account/businesses/<str:uen>/access/<int:access_id>/revoke/",
+        views_business.access_revoke,
+        name="business-access-revoke",
+    ),
+    path(
+        "account/businesses/<str:uen>/administrators/",
+        views_business.administrator_appoint,
+        name="business-administrator-appoint",
+    ),
+    path(
+        "account/businesses/<str:uen>/administrators/<int:appointment_id>/remove/",
+        views_business.administrator_remove,
+        name="business-administrator-remove",
+    ),
 ]

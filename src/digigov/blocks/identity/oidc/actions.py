@@ -95,6 +95,46 @@ def _redirect_uri_problem(uri: str, *, sandbox: bool) -> str | None:
     return None
 
 
+def _jwks_problem(jwks: dict | None) -> str:
+    if jwks is None:
+        return ""
+    try:
+        KeySet.import_key_set(jwks)
+    except (ValueError, KeyError, TypeError):
+        return _("The JWKS is not a valid set of public keys.")
+    return ""
+
+
+def registration_problems(
+    *,
+    purpose: str,
+    redirect_uris: list[str],
+    post_logout_redirect_uris: list[str],
+    scopes: list[str],
+    jwks: dict | None,
+    jwks_uri: str,
+    sandbox: bool,
+) -> dict[str, str]:
+    """What is wrong with a relying party's registration, field by field: at registration and at every edit."""
+    errors: dict[str, str] = {}
+    if not purpose.strip():
+        errors["purpose"] = _("Say what the service uses people's data for; people see it before they agree.")
+    if not redirect_uris:
+        errors["redirect_uris"] = _("Give at least one redirect URI.")
+    for uri in [*redirect_uris, *post_logout_redirect_uris]:
+        if problem := _redirect_uri_problem(uri, sandbox=sandbox):
+            errors["redirect_uris"] = problem
+    if set(scopes) - set(SCOPES_SUPPORTED) or "openid" not in scopes:
+        errors["scopes"] = _("Scopes must include openid and come from: %(scopes)s") % {
+            "scopes": ", ".join(SCOPES_SUPPORTED)
+        }
+    if problem := _jwks_problem(jwks):
+        errors["jwks"] = problem
+    if not sandbox and not (jwks or jwks_uri):
+        errors["jwks"] = _("Give the client's public keys (JWKS or JWKS URI): it signs in with private_key_jwt.")
+    return errors
+
+
 @transaction.atomic
 def client_register(
     *,
@@ -116,25 +156,15 @@ def client_register(
     errors: dict[str, str] = {}
     if not client_id.strip() or OidcClient.objects.filter(client_id=client_id).exists():
         errors["client_id"] = _("Choose a client id that is not taken.")
-    if not purpose.strip():
-        errors["purpose"] = _("Say what the service uses people's data for; people see it before they agree.")
-    if not redirect_uris:
-        errors["redirect_uris"] = _("Give at least one redirect URI.")
-    for uri in [*redirect_uris, *(post_logout_redirect_uris or [])]:
-        if problem := _redirect_uri_problem(uri, sandbox=is_sandbox):
-            errors["redirect_uris"] = problem
-    unknown = set(scopes) - set(SCOPES_SUPPORTED)
-    if unknown or "openid" not in scopes:
-        errors["scopes"] = _("Scopes must include openid and come from: %(scopes)s") % {
-            "scopes": ", ".join(SCOPES_SUPPORTED)
-        }
-    if jwks is not None:
-        try:
-            KeySet.import_key_set(jwks)
-        except (ValueError, KeyError, TypeError):
-            errors["jwks"] = _("The JWKS is not a valid set of public keys.")
-    if not is_sandbox and not (jwks or jwks_uri):
-        errors["jwks"] = _("Give the client's public keys (JWKS or JWKS URI): it signs in with private_key_jwt.")
+    errors |= registration_problems(
+        purpose=purpose,
+        redirect_uris=redirect_uris,
+        post_logout_redirect_uris=post_logout_redirect_uris or [],
+        scopes=scopes,
+        jwks=jwks,
+        jwks_uri=jwks_uri,
+        sandbox=is_sandbox,
+    )
     if id_token_alg not in SIGNING_ALGS:
         errors["id_token_alg"] = _("Choose ES256 or RS256.")
     if errors:
@@ -163,6 +193,35 @@ def client_register(
         detail={"scopes": scopes, "sandbox": is_sandbox},
     )
     return client, secret
+
+
+@transaction.atomic
+def client_credentials_client_create(
+    *, actor: Any, client_id: str, agency: Any, scopes: list[str], jwks: dict
+) -> OidcClient:
+    """The OAuth side of a calling system (identity.actions.api_client_create): it gets tokens for itself by
+    client credentials with private_key_jwt, never signs people in, so it has no redirect URIs."""
+    if problem := _jwks_problem(jwks):
+        raise ValidationFailed(fields={"jwks": problem})
+    if OidcClient.objects.filter(client_id=client_id).exists():
+        raise ValidationFailed(fields={"name": _("Choose a client id that is not taken.")})
+    client = OidcClient.objects.create(
+        client_id=client_id,
+        name=client_id,
+        agency=agency,
+        purpose=_("A system of %(agency)s calling the platform's APIs.") % {"agency": agency.name},
+        allowed_scopes=scopes,
+        jwks=jwks,
+        sector_identifier=client_id,
+    )
+    entry_record(
+        actor=actor,
+        action="identity:oidc:client:register",
+        object_type="oidc_client",
+        object_id=client.client_id,
+        detail={"scopes": scopes, "grant": "client_credentials"},
+    )
+    return client
 
 
 # --- the authorization flow ------------------------------------------------------------------------------------

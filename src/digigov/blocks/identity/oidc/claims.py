@@ -24,11 +24,19 @@ SCOPE_CLAIMS: dict[str, tuple[Claim, ...]] = {
     "phone": (Claim("phone_number", "person.mobile", _("Mobile number")),),
     "address": (Claim("address", "address.full", _("Home address")),),
 }
-SCOPES_SUPPORTED = ["openid", *SCOPE_CLAIMS]
+# The business a person acts for (docs/identity.md "Businesses"): not an element of their own registry record but
+# a context they chose, so its claim is released by identity/business_queries.py, not through SCOPE_CLAIMS.
+BUSINESS_SCOPE = "business"
+SCOPES_SUPPORTED = ["openid", *SCOPE_CLAIMS, BUSINESS_SCOPE]
+# Scopes of client-credentials tokens for agencies' calling systems: one per GovStack API (docs/govstack.md).
+CALLING_SYSTEM_SCOPES = ["govstack:registries", "govstack:registration", "govstack:messaging"]
 
 ACR_PASSWORD = "urn:digigov:acr:password"  # noqa: S105 (an assurance level name)
 ACR_TWO_FACTOR = "urn:digigov:acr:two-factor"
-ACR_LEVELS = {ACR_PASSWORD: 1, ACR_TWO_FACTOR: 2}
+# A passkey with user verification: a key bound to DigiGov's origin (phishing-resistant) plus a PIN or biometric,
+# so it satisfies a request for two factors or a password as well.
+ACR_PASSKEY = "urn:digigov:acr:passkey"
+ACR_LEVELS = {ACR_PASSWORD: 1, ACR_TWO_FACTOR: 2, ACR_PASSKEY: 3}
 
 
 def claims_for_scopes(scopes: list[str]) -> list[Claim]:
@@ -54,3 +62,9 @@ def claim_value(claim: Claim, value: Any) -> Any:
     if claim.name == "gender" and value:
         return {"M": "male", "F": "female"}.get(value, value)
     return value
+
+
+def business_consent_claim(business_name: str) -> Claim:
+    """The consent screen's line for the `business` scope, naming the business the person is acting for."""
+    label = _("The business you are acting for, %(name)s: its UEN and name, and your roles and services there")
+    return Claim("business", "business.uen", label % {"name": business_name})

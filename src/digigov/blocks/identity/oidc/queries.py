@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from joserfc.jwk import ECKey, RSAKey
 
+from digigov.blocks.identity import business_queries
 from digigov.blocks.identity.models import (
     Account,
     OidcAccessToken,
@@ -18,7 +19,7 @@ from digigov.blocks.identity.models import (
 from digigov.blocks.identity.oidc.actions import REQUEST_URI_PREFIX, SIGNING_KEY_CONTEXT, digest
 from digigov.blocks.identity.oidc.claims import claim_value, claims_for_scopes
 from digigov.blocks.registries import queries as registries
-from digigov.platform.crypto import blind_index, decrypt_text
+from digigov.platform.crypto import decrypt_text, pseudonym
 
 PAIRWISE_CONTEXT = b"identity.oidc.pairwise_sub"
 
@@ -108,7 +109,7 @@ def consents_for_account(*, account: Account) -> QuerySet[OidcConsent]:
 
 def pairwise_subject(*, client: OidcClient, account: Account) -> str:
     """A subject id that differs per sector (OIDC Core 8.1): clients cannot join records on it."""
-    return blind_index(value=f"{client.sector_identifier}|{account.pk}", context=PAIRWISE_CONTEXT)
+    return pseudonym(value=f"{client.sector_identifier}|{account.pk}", context=PAIRWISE_CONTEXT)
 
 
 def claims_release(*, token: OidcAccessToken) -> dict[str, Any]:
@@ -119,6 +120,11 @@ def claims_release(*, token: OidcAccessToken) -> dict[str, Any]:
     consent = consent_current(account=account, client=client)
     if consent is None or account.person_id is None:
         return claims
+    business = business_queries.oidc_business_claim_release(
+        account=account, client=client, code_id=token.code_id, scopes=token.scope.split()
+    )
+    if business is not None:
+        claims["business"] = business
     wanted = [c for c in claims_for_scopes(token.scope.split()) if _scope_of(c, consent.scopes)]
     if not wanted:
         return claims
@@ -142,3 +148,12 @@ def claims_release(*, token: OidcAccessToken) -> dict[str, Any]:
 
 def _scope_of(claim: Any, consented_scopes: list[str]) -> bool:
     return any(claim in claims_for_scopes([scope]) for scope in consented_scopes)
+
+
+def calling_system_account(*, client: OidcClient) -> Account | None:
+    """The account of the agency system this OAuth client belongs to, if it is a calling system's client."""
+    return (
+        Account.objects.filter(api_client__oidc_client=client, api_client__revoked_at__isnull=True)
+        .select_related("agency")
+        .first()
+    )

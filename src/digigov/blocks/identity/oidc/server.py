@@ -12,7 +12,7 @@ from authlib.common.encoding import json_dumps
 from authlib.integrations.django_oauth2.requests import DjangoJsonRequest, DjangoOAuth2Request
 from authlib.oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, InvalidClientError, InvalidRequestError, OAuth2Request
-from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant
+from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, ClientCredentialsGrant
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
@@ -25,8 +25,10 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from joserfc.jwk import KeySet
 
+from digigov.blocks.identity import business as business_actions
+from digigov.blocks.identity import business_queries
 from digigov.blocks.identity.oidc import actions, queries
-from digigov.blocks.identity.oidc.claims import SCOPES_SUPPORTED
+from digigov.blocks.identity.oidc.claims import CALLING_SYSTEM_SCOPES, SCOPES_SUPPORTED
 
 PRIVATE_KEY_JWT = "private_key_jwt"
 CLIENT_SECRET_BASIC = "client_secret_basic"  # noqa: S105 (a method name)
@@ -59,8 +61,14 @@ class RelyingParty(ClientMixin):
     def get_default_redirect_uri(self) -> None:
         return None  # the redirect URI is always given and matched exactly
 
+    @property
+    def is_calling_system(self) -> bool:
+        return queries.calling_system_account(client=self.row) is not None
+
     def get_allowed_scope(self, scope: str) -> str | None:
         asked = (scope or "").split()
+        if not asked and self.is_calling_system:
+            return " ".join(self.row.allowed_scopes)  # a system asking for nothing gets what it is allowed
         if not asked or not set(asked) <= set(self.row.allowed_scopes):
             return None  # invalid_scope: the client asked for something it was not registered for
         return " ".join(asked)
@@ -83,7 +91,10 @@ class RelyingParty(ClientMixin):
         return response_type == "code"
 
     def check_grant_type(self, grant_type: str) -> bool:
-        return grant_type == "authorization_code"
+        # Relying parties sign people in; calling systems (GovStack APIs) only get tokens for themselves.
+        if grant_type == "client_credentials":
+            return self.is_calling_system
+        return grant_type == "authorization_code" and bool(self.row.redirect_uris)
 
 
 class IssuedCode:
@@ -169,7 +180,7 @@ class CodeGrant(AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = [PRIVATE_KEY_JWT, CLIENT_SECRET_BASIC]
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
-        actions.authorization_code_create(
+        row = actions.authorization_code_create(
             code=code,
             client=request.client.row,
             account=request.user,
@@ -179,6 +190,8 @@ class CodeGrant(AuthorizationCodeGrant):
             auth_time=request.digigov_auth_time,
             pushed_request_id=request.digigov_pushed_request_id,
         )
+        if request.digigov_business_id is not None:  # the person acts for a business (docs/identity.md)
+            business_actions.oidc_business_context_attach(code=row, business_id=request.digigov_business_id)
 
     def query_authorization_code(self, code: str, client: RelyingParty) -> IssuedCode | None:
         row = actions.authorization_code_redeem(code=code, client=client.row)
@@ -189,6 +202,12 @@ class CodeGrant(AuthorizationCodeGrant):
 
     def authenticate_user(self, authorization_code: IssuedCode) -> Any:
         return authorization_code.row.account
+
+
+class ClientCredentials(ClientCredentialsGrant):
+    """Tokens for an agency's calling system itself (docs/govstack.md), with the same client authentication."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = [PRIVATE_KEY_JWT, CLIENT_SECRET_BASIC]
 
 
 class IdToken(OpenIDCode):
@@ -210,6 +229,15 @@ class IdToken(OpenIDCode):
     def get_compatible_claims(self, request: OAuth2Request) -> dict:
         claims = super().get_compatible_claims(request)
         claims["sub"] = queries.pairwise_subject(client=request.client.row, account=request.user)
+        # The business context identifies whom the person acts for, so it travels in the ID token too.
+        business = business_queries.oidc_business_claim_release(
+            account=request.user,
+            client=request.client.row,
+            code_id=request.authorization_code.row.pk,
+            scopes=request.authorization_code.row.scope.split(),
+        )
+        if business is not None:
+            claims["business"] = business
         return claims
 
     def generate_user_info(self, user: Any, scope: str) -> dict:
@@ -249,7 +277,7 @@ class EndSession(EndSessionEndpoint):
 
 class Provider(AuthorizationServer):
     def __init__(self) -> None:
-        super().__init__(scopes_supported=SCOPES_SUPPORTED)
+        super().__init__(scopes_supported=[*SCOPES_SUPPORTED, *CALLING_SYSTEM_SCOPES])
         self.register_token_generator(
             "default",
             BearerTokenGenerator(
@@ -259,6 +287,7 @@ class Provider(AuthorizationServer):
         )
         self.register_client_auth_method(PRIVATE_KEY_JWT, PrivateKeyJwt())
         self.register_grant(CodeGrant, [PkceS256(required=True), IdToken()])
+        self.register_grant(ClientCredentials)
         self.register_endpoint(Revocation)
         self.register_endpoint(EndSession)
 
@@ -267,6 +296,17 @@ class Provider(AuthorizationServer):
         return RelyingParty(row) if row else None
 
     def save_token(self, token: dict, request: OAuth2Request) -> None:
+        if request.payload.grant_type == "client_credentials":
+            actions.access_token_create(
+                token=token["access_token"],
+                client=request.client.row,
+                account=queries.calling_system_account(client=request.client.row),
+                code=None,
+                scope=token.get("scope", ""),
+                acr="",
+                expires_in=token["expires_in"],
+            )
+            return
         code = request.authorization_code
         actions.access_token_create(
             token=token["access_token"],

@@ -19,15 +19,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from digigov.blocks.identity import business_queries
+from digigov.blocks.identity import queries as identity_queries
 from digigov.blocks.identity.oidc import actions, queries
 from digigov.blocks.identity.oidc.claims import (
     ACR_LEVELS,
+    ACR_PASSKEY,
     ACR_PASSWORD,
     ACR_TWO_FACTOR,
+    BUSINESS_SCOPE,
+    CALLING_SYSTEM_SCOPES,
     SCOPE_CLAIMS,
     SCOPES_SUPPORTED,
     acr_required,
     acr_satisfies,
+    business_consent_claim,
     claims_for_scopes,
 )
 from digigov.blocks.identity.oidc.server import (
@@ -61,7 +67,7 @@ def discovery(request: HttpRequest) -> JsonResponse:
             "revocation_endpoint": endpoint_url("revoke"),
             "end_session_endpoint": endpoint_url("logout"),
             "jwks_uri": endpoint_url("jwks"),
-            "scopes_supported": SCOPES_SUPPORTED,
+            "scopes_supported": [*SCOPES_SUPPORTED, *CALLING_SYSTEM_SCOPES],
             "claims_supported": [
                 "sub",
                 "acr",
@@ -71,7 +77,7 @@ def discovery(request: HttpRequest) -> JsonResponse:
             ],
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code"],
+            "grant_types_supported": ["authorization_code", "client_credentials"],
             "subject_types_supported": ["pairwise"],
             "id_token_signing_alg_values_supported": list(actions.SIGNING_ALGS),
             "code_challenge_methods_supported": ["S256"],
@@ -122,6 +128,8 @@ def par(request: HttpRequest) -> HttpResponse:
 
 
 def _session_assurance(request: HttpRequest) -> tuple[str, list[str]]:
+    if request.session.get("passkey_verified"):
+        return ACR_PASSKEY, request.session.get("passkey_amr") or ["mfa"]
     if request.session.get("mfa_verified"):
         return ACR_TWO_FACTOR, ["pwd", "otp"]
     return ACR_PASSWORD, ["pwd"]
@@ -168,11 +176,16 @@ def authorize(request: HttpRequest) -> HttpResponse:
     if account.kind != "person" or account.person_id is None:
         return _error_page(request, "person_only", status=403)
     acr, amr = _session_assurance(request)
-    if not acr_satisfies(acr, acr_required(params.get("acr_values", ""))):
+    required = acr_required(params.get("acr_values", ""))
+    if not acr_satisfies(acr, required):
         if "none" in prompts:
             return _redirect_error(request, params, LoginRequiredError)
-        # Step-up: the service asked for two factors and this session has one.
-        return redirect(reverse("portal:two-factor") + "?" + urlencode({"next": request.get_full_path()}))
+        # Step-up: the service asked for more than this session has. A passkey satisfies every level, so a
+        # person who has one (or a service that asks for one) goes to the passkey page; otherwise to the code.
+        step_up = "portal:two-factor"
+        if required == ACR_PASSKEY or identity_queries.has_passkeys(account=account):
+            step_up = "portal:passkey-sign-in"
+        return redirect(reverse(step_up) + "?" + urlencode({"next": request.get_full_path()}))
 
     auth_request = authorization_request(request, params)
     try:
@@ -180,7 +193,14 @@ def authorize(request: HttpRequest) -> HttpResponse:
     except OAuth2Error as error:
         return provider.handle_error_response(auth_request, error)
     client = grant.client.row
-    claim_scopes = [s for s in params.get("scope", "").split() if s in SCOPE_CLAIMS]
+    asked = params.get("scope", "").split()
+    claim_scopes = [s for s in asked if s in SCOPE_CLAIMS]
+    # The business the person chose to act for in the portal, while they still may (docs/identity.md).
+    acting_for = None
+    if BUSINESS_SCOPE in asked and (business_id := request.session.get(business_queries.ACTING_FOR_SESSION_KEY)):
+        acting_for = business_queries.business_context_by_id(account=account, business_id=business_id)
+    if acting_for is not None:
+        claim_scopes.append(BUSINESS_SCOPE)
     consent = queries.consent_current(account=account, client=client)
     agreed = not claim_scopes or (
         consent is not None
@@ -202,12 +222,14 @@ def authorize(request: HttpRequest) -> HttpResponse:
             "identity/oidc/consent.html",
             {
                 "client": client,
-                "claims": claims_for_scopes(claim_scopes),
+                "claims": claims_for_scopes(claim_scopes)
+                + ([business_consent_claim(acting_for.business.name)] if acting_for else []),
             },
         )
     auth_request.digigov_acr, auth_request.digigov_amr = acr, amr
     auth_request.digigov_auth_time = int(account.last_login.timestamp()) if account.last_login else 0
     auth_request.digigov_pushed_request_id = pushed.pk
+    auth_request.digigov_business_id = acting_for.business.pk if acting_for else None
     return provider.create_authorization_response(request=auth_request, grant_user=account, grant=grant)
 
 
@@ -241,6 +263,8 @@ def userinfo(request: HttpRequest) -> HttpResponse:
     access_token = queries.access_token_get(token=value.strip())
     if access_token is None:
         return _bearer_error("The access token is unknown, expired or revoked.")
+    if access_token.account.kind != "person":  # a calling system's own token says nothing about anyone
+        return _bearer_error("The access token was not issued for a person.")
     return JsonResponse(queries.claims_release(token=access_token))
 
 
