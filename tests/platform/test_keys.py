@@ -13,6 +13,9 @@ from digigov.blocks.identity.actions import TOTP_CONTEXT, totp_secret_of
 from digigov.blocks.identity.models import Account
 from digigov.blocks.registries.bindings import monthly_income_of, national_id_of
 from digigov.blocks.registries.models import Person
+from digigov.blocks.services.actions import document_upload
+from digigov.blocks.services.models import Document
+from digigov.blocks.services.queries import document_content
 from digigov.platform import crypto, keys
 from digigov.platform.backends.kms import KeyUnavailable, kek_id_of
 from digigov.platform.key_rotation import rotation_run
@@ -41,6 +44,8 @@ def every_secret() -> dict[tuple[str, int], object]:
         values["income", person.pk] = monthly_income_of(person)
     for account in Account.objects.exclude(totp_secret_encrypted=None).exclude(totp_secret_encrypted=b""):
         values["totp", account.pk] = totp_secret_of(account=account)
+    for document in Document.objects.order_by("pk"):
+        values["document", document.pk] = document_content(document=document)
     return values
 
 
@@ -68,7 +73,10 @@ def test_sensitive_values_are_stored_under_the_primary_data_key_and_never_in_cle
     assert str(income).encode().hex() not in " ".join(bytes(v).hex() for v in row if isinstance(v, bytes | memoryview))
 
 
-def test_an_interrupted_rotation_keeps_every_value_readable_and_resuming_completes_it(nation):
+def test_an_interrupted_rotation_keeps_every_value_readable_and_resuming_completes_it(nation, ssa_officer):
+    # Uploaded documents too: more than one batch of them (UUID keys, a smaller batch for large values).
+    for n in range(45):
+        document_upload(owner=ssa_officer, filename=f"scan-{n}.pdf", content=b"%PDF-1.4\n" + bytes([n]) * 64)
     before = every_secret()
     old_key = DataKey.objects.get(state="primary").id
 

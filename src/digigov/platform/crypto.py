@@ -44,8 +44,8 @@ def key_id_of(ciphertext: bytes) -> int | None:
     return key_id if version == _ENVELOPE else None
 
 
-def encrypt_many(
-    *, plaintexts: Sequence[str], contexts: Sequence[bytes], key: keys.DataKeyInUse | None = None
+def encrypt_bytes_many(
+    *, plaintexts: Sequence[bytes], contexts: Sequence[bytes], key: keys.DataKeyInUse | None = None
 ) -> list[bytes]:
     """Encrypt many values under the primary data key (or `key`, looked up by a caller that must not touch
     the database, such as a forked generator): one key lookup and one call for all the nonces."""
@@ -55,8 +55,20 @@ def encrypt_many(
     out = []
     for i, (plaintext, context) in enumerate(zip(plaintexts, contexts, strict=True)):
         nonce = nonces[i * _NONCE : (i + 1) * _NONCE]
-        out.append(header + nonce + aead.encrypt(nonce, plaintext.encode(), header + context))
+        out.append(header + nonce + aead.encrypt(nonce, plaintext, header + context))
     return out
+
+
+def encrypt_many(
+    *, plaintexts: Sequence[str], contexts: Sequence[bytes], key: keys.DataKeyInUse | None = None
+) -> list[bytes]:
+    """`encrypt_bytes_many` for text values (UTF-8)."""
+    return encrypt_bytes_many(plaintexts=[p.encode() for p in plaintexts], contexts=contexts, key=key)
+
+
+def encrypt_bytes(*, plaintext: bytes, context: bytes) -> bytes:
+    """Encrypt one binary value (an uploaded document), bound to `context` like `encrypt_text`."""
+    return encrypt_bytes_many(plaintexts=[plaintext], contexts=[context])[0]
 
 
 def encrypt_text(*, plaintext: str, context: bytes) -> bytes:
@@ -65,9 +77,9 @@ def encrypt_text(*, plaintext: str, context: bytes) -> bytes:
     return encrypt_many(plaintexts=[plaintext], contexts=[context])[0]
 
 
-def decrypt_many(
+def decrypt_bytes_many(
     *, ciphertexts: Sequence[bytes], contexts: Sequence[bytes], key: keys.DataKeyInUse | None = None
-) -> list[str]:
+) -> list[bytes]:
     """Decrypt many values; each data key is unwrapped once and then kept for the process. With `key`,
     values under that key decrypt without a database lookup."""
     out = []
@@ -89,14 +101,44 @@ def decrypt_many(
                 f"A value does not decrypt in context {context.decode(errors='replace')!r}: altered, moved from "
                 "another column or row, or encrypted under another key"
             ) from None
-        out.append(plaintext.decode())
+        out.append(plaintext)
     return out
+
+
+def decrypt_many(
+    *, ciphertexts: Sequence[bytes], contexts: Sequence[bytes], key: keys.DataKeyInUse | None = None
+) -> list[str]:
+    """`decrypt_bytes_many` for text values (UTF-8)."""
+    return [p.decode() for p in decrypt_bytes_many(ciphertexts=ciphertexts, contexts=contexts, key=key)]
+
+
+def decrypt_bytes(*, ciphertext: bytes, context: bytes) -> bytes:
+    return decrypt_bytes_many(ciphertexts=[ciphertext], contexts=[context])[0]
 
 
 def decrypt_text(*, ciphertext: bytes, context: bytes, key: keys.DataKeyInUse | None = None) -> str:
     return decrypt_many(ciphertexts=[ciphertext], contexts=[context], key=key)[0]
 
 
+def _keyed_digest(*, key: bytes, value: str, context: bytes) -> str:
+    return hmac.new(key, context + b":" + value.encode(), hashlib.sha256).hexdigest()
+
+
 def blind_index(*, value: str, context: bytes) -> str:
-    """A keyed, deterministic digest for exact-match lookups without storing the value."""
-    return hmac.new(settings.DIGIGOV_BLIND_INDEX_KEY, context + b":" + value.encode(), hashlib.sha256).hexdigest()
+    """A keyed, deterministic digest for exact-match lookups without storing the value (current key)."""
+    return _keyed_digest(key=settings.DIGIGOV_BLIND_INDEX_KEY, value=value, context=context)
+
+
+def blind_indexes(*, value: str, context: bytes) -> list[str]:
+    """The value's index under the current key, then under each earlier key: what a lookup must match while
+    `digigov keys rotate-index` moves stored indexes onto the current key."""
+    return [
+        _keyed_digest(key=key, value=value, context=context)
+        for key in (settings.DIGIGOV_BLIND_INDEX_KEY, *settings.DIGIGOV_BLIND_INDEX_KEY_PREVIOUS)
+    ]
+
+
+def pseudonym(*, value: str, context: bytes) -> str:
+    """A stable keyed pseudonym (pairwise subject ids, passkey user handles): unlike blind indexes, never
+    rotated, because others keep it."""
+    return _keyed_digest(key=settings.DIGIGOV_PSEUDONYM_KEY, value=value, context=context)

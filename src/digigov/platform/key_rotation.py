@@ -12,6 +12,7 @@ written meanwhile with the old key, and only then are unused keys retired.
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -36,48 +37,65 @@ def _table(column: keys.EncryptedColumn) -> tuple[str, str]:
     return quote(model._meta.db_table), quote(model._meta.get_field(column.field).column)
 
 
-def _pending_sql(column: keys.EncryptedColumn, *, count: bool) -> str:
-    """Values after a watermark whose header is not the target key's (empty values hold no secret)."""
+def _pending_sql(column: keys.EncryptedColumn, *, count: bool, after: bool) -> str:
+    """Values (after a watermark, when there is one) whose header is not the target key's; empty values hold
+    no secret. Ids may be integers or UUIDs, so the first batch has no watermark rather than a zero."""
     table, col = _table(column)
-    where = f"id > %s AND {col} IS NOT NULL AND length({col}) > 0 AND substr({col}, 1, 5) <> %s"
+    where = f"{col} IS NOT NULL AND length({col}) > 0 AND substr({col}, 1, 5) <> %s"
+    if after:
+        where = f"id > %s AND {where}"
     if count:
         return f"SELECT COUNT(*) FROM {table} WHERE {where}"  # noqa: S608 (names from models)
     return f"SELECT id, {col} FROM {table} WHERE {where} ORDER BY id LIMIT %s"  # noqa: S608
 
 
-def _pending(*, watermarks: dict[str, int], header: bytes) -> int:
+def _watermark(column: keys.EncryptedColumn, value: Any) -> Any:
+    """A stored watermark (JSON: a number or a UUID's text) as the database compares it with the column's id."""
+    pk = apps.get_model(column.model)._meta.pk
+    return pk.get_db_prep_value(pk.to_python(value), connection)
+
+
+def _pending(*, watermarks: dict[str, Any], header: bytes) -> int:
     with connection.cursor() as cursor:
         total = 0
         for column in keys.ENCRYPTED_COLUMNS:
-            cursor.execute(_pending_sql(column, count=True), [watermarks.get(column.label, 0), header])
+            after = watermarks.get(column.label)
+            params = [header] if after is None else [_watermark(column, after), header]
+            cursor.execute(_pending_sql(column, count=True, after=after is not None), params)
             total += cursor.fetchone()[0]
         return total
 
 
-def _batch_reencrypt(*, column: keys.EncryptedColumn, after: int, header: bytes, batch: int) -> tuple[int, int]:
-    """Re-encrypt the next batch of `column` after id `after`; returns (last id seen, values rewritten)."""
+def _batch_reencrypt(*, column: keys.EncryptedColumn, after: Any, header: bytes, batch: int) -> tuple[Any, int]:
+    """Re-encrypt the next batch of `column` after id `after` (None: from the start); returns (last id seen,
+    values rewritten). Bytes in, bytes out: a column may hold text or files."""
     table, col = _table(column)
+    batch = min(batch, column.batch_max or batch)
     with connection.cursor() as cursor:
-        cursor.execute(_pending_sql(column, count=False), [after, header, batch])
+        params = [header, batch] if after is None else [_watermark(column, after), header, batch]
+        cursor.execute(_pending_sql(column, count=False, after=after is not None), params)
         rows = [(row_id, bytes(value)) for row_id, value in cursor.fetchall()]
         if not rows:
             return after, 0
-        contexts = [column.context_for(row_id) for row_id, _value in rows]
-        plaintexts = crypto.decrypt_many(ciphertexts=[value for _id, value in rows], contexts=contexts)
-        fresh = crypto.encrypt_many(plaintexts=plaintexts, contexts=contexts)
+        pk = apps.get_model(column.model)._meta.pk
+        # The id as the application binds it: a UUID in its canonical text whatever form the database returns.
+        contexts = [column.context_for(pk.to_python(row_id)) for row_id, _value in rows]
+        plaintexts = crypto.decrypt_bytes_many(ciphertexts=[value for _id, value in rows], contexts=contexts)
+        fresh = crypto.encrypt_bytes_many(plaintexts=plaintexts, contexts=contexts)
         # Compare-and-swap: a value the application rewrote since the read keeps the application's value.
         cursor.executemany(
             f"UPDATE {table} SET {col} = %s WHERE id = %s AND {col} = %s",  # noqa: S608 (names from models)
             [(new, row_id, old) for new, (row_id, old) in zip(fresh, rows, strict=True)],
         )
-    return rows[-1][0], len(rows)
+    last = rows[-1][0]
+    return (last if isinstance(last, int) else str(last)), len(rows)
 
 
 def _walk(*, rotation, header: bytes, batch: int, bar, on_batch, report: RotationReport) -> None:
     for column in keys.ENCRYPTED_COLUMNS:
         while True:
             with transaction.atomic():
-                after = rotation.watermarks.get(column.label, 0)
+                after = rotation.watermarks.get(column.label)
                 last, done = _batch_reencrypt(column=column, after=after, header=header, batch=batch)
                 if not done:
                     break

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from digigov.platform.backends.kms import KeyUnavailable, key_wrapper
 
-__all__ = ["ENCRYPTED_COLUMNS", "EncryptedColumn", "KeyUnavailable"]
+__all__ = ["BLIND_INDEX_COLUMNS", "ENCRYPTED_COLUMNS", "BlindIndexColumn", "EncryptedColumn", "KeyUnavailable"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class EncryptedColumn:
     field: str
     context: bytes
     row_bound: bool
+    batch_max: int = 0  # at most this many values per rotation batch (large values: documents); 0 for no limit
 
     @property
     def label(self) -> str:
@@ -52,7 +53,26 @@ ENCRYPTED_COLUMNS = [
     EncryptedColumn("registries.Person", "monthly_income_encrypted", b"person.monthly_income", row_bound=True),
     EncryptedColumn("identity.Account", "totp_secret_encrypted", b"identity.totp_secret", row_bound=False),
     EncryptedColumn("identity.OidcSigningKey", "private_key_encrypted", b"identity.oidc.signing_key", row_bound=False),
+    EncryptedColumn("identity.SignedInSession", "session_key_encrypted", b"identity.session_key", row_bound=False),
+    EncryptedColumn("identity.UnlockToken", "sign_in_id_encrypted", b"identity.unlock_sign_in_id", row_bound=False),
+    EncryptedColumn("messaging.CallbackEndpoint", "secret_encrypted", b"messaging.callback_secret", row_bound=False),
+    EncryptedColumn("registries.RegistrySecret", "value_encrypted", b"registries.record_secret", row_bound=True),
+    # Uploaded documents, up to DIGIGOV_UPLOAD_MAX_SIZE each: a few per batch keeps a rotation's memory small.
+    EncryptedColumn("services.Document", "content_encrypted", b"services.document", row_bound=True, batch_max=20),
 ]
+
+
+@dataclass(frozen=True)
+class BlindIndexColumn:
+    """A column of blind indexes (crypto.blind_index under `context`) of the values in `source`, same rows:
+    `digigov keys rotate-index` recomputes it from the decrypted values under the current blind-index key."""
+
+    field: str
+    source: EncryptedColumn
+    context: bytes
+
+
+BLIND_INDEX_COLUMNS = [BlindIndexColumn("national_id_index", ENCRYPTED_COLUMNS[0], b"person.national_id")]
 
 
 def binary_columns() -> list[EncryptedColumn]:

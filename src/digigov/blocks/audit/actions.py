@@ -29,7 +29,7 @@ def entry_record(
         actor_id, label, agency = None, "system", ""
     else:
         actor_id = actor.pk
-        label = actor.username if actor.kind == "officer" else f"person:{actor.person_id}"
+        label = f"person:{actor.person_id}" if actor.kind == "person" else actor.username
         agency = actor.agency.code if actor.agency_id else ""
     return AuditEntry.objects.create(
         actor_id=actor_id,

@@ -72,6 +72,8 @@ def access_record(
         label = f"{context.agency.name} (automated)"
     elif accessor.kind == "officer":
         label = accessor.get_full_name() or accessor.username
+    elif accessor.kind == "system":  # an agency's calling system (GovStack APIs)
+        label = f"{context.agency.name} ({accessor.username})"
     else:
         label = "Another person"  # never disclose one person's identity to another
     record = AccessRecord.objects.create(

@@ -24,16 +24,21 @@ class AccessEntry:
     population: bool  # True for a run over everyone's records (a rules scan, a policy simulation)
 
 
+def access_records_for_person(*, person_id: int) -> QuerySet[AccessRecord]:
+    """A person's individual access records as they may see them: newest first, without those still hidden."""
+    return (
+        AccessRecord.objects.select_related("agency")
+        .filter(person_id=person_id)
+        .filter(Q(hidden_until__isnull=True) | Q(hidden_until__lte=timezone.localdate()))
+        .order_by("-accessed_at", "-id")
+    )
+
+
 def access_records_for_account(*, account) -> QuerySet[AccessRecord]:
     """The signed-in person's individual access records, newest first, without those still hidden."""
     if account.person_id is None:
         raise NotFound()
-    return (
-        AccessRecord.objects.select_related("agency")
-        .filter(person_id=account.person_id)
-        .filter(Q(hidden_until__isnull=True) | Q(hidden_until__lte=timezone.localdate()))
-        .order_by("-accessed_at", "-id")
-    )
+    return access_records_for_person(person_id=account.person_id)
 
 
 def _day_bounds(*, date_from: dt.date | None, date_to: dt.date | None) -> Q:
@@ -113,3 +118,11 @@ def grant_get(*, grant_id, person_id: int) -> ConsentGrant:
         return ConsentGrant.objects.get(pk=grant_id, person_id=person_id)
     except (ConsentGrant.DoesNotExist, ValueError):
         raise NotFound() from None
+
+
+def hidden_access_records_for_agency(*, agency_id: int) -> QuerySet[AccessRecord]:
+    """The agency's investigation reads still hidden from the people read, newest first: for its supervisors'
+    oversight of what is hidden, by whom, why and until when."""
+    return AccessRecord.objects.filter(agency_id=agency_id, hidden_until__gt=timezone.localdate()).order_by(
+        "-accessed_at", "-id"
+    )

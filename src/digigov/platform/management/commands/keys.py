@@ -1,9 +1,11 @@
-"""`digigov keys rotate|status|generate-kek`: the data keys of envelope encryption (docs/security.md)."""
+"""`digigov keys rotate|rotate-index|status|generate-kek`: the data keys of envelope encryption and the
+blind-index key (docs/security.md)."""
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from digigov.platform import keys
 from digigov.platform.backends.kms import KeyUnavailable, key_wrapper
+from digigov.platform.index_rotation import index_rotation_run, rows_total
 from digigov.platform.key_rotation import rotation_run
 
 
@@ -30,6 +32,13 @@ class Command(BaseCommand):
         )
         rotate.add_argument("--batch", type=int, default=1000, help="Values re-encrypted per transaction.")
         rotate.add_argument("--no-progress", action="store_true", help="Do not show the progress bar.")
+        rotate_index = sub.add_parser(
+            "rotate-index",
+            help="Recompute every blind index under DIGIGOV_BLIND_INDEX_KEY after moving the old key to "
+            "DIGIGOV_BLIND_INDEX_KEY_PREVIOUS (online, resumable; lookups try both keys meanwhile).",
+        )
+        rotate_index.add_argument("--batch", type=int, default=1000, help="Rows per transaction.")
+        rotate_index.add_argument("--no-progress", action="store_true", help="Do not show the progress bar.")
         sub.add_parser("status", help="List the data keys, their KEK and how many values each encrypts.")
         sub.add_parser("generate-kek", help="Print a new random KEK (base64) for DIGIGOV_KEK or a KEK file.")
 
@@ -37,6 +46,8 @@ class Command(BaseCommand):
         try:
             if action == "rotate":
                 self._rotate(**options)
+            elif action == "rotate-index":
+                self._rotate_index(**options)
             elif action == "status":
                 self._status()
             else:
@@ -66,6 +77,20 @@ class Command(BaseCommand):
         )
         if legacy := keys.legacy_values():
             self.stdout.write(f"{legacy} value(s) still use DIGIGOV_DATA_KEY (version 1).")
+
+    def _rotate_index(self, *, batch: int, no_progress: bool, **options: object) -> None:
+        if batch < 1:
+            raise CommandError("--batch must be at least 1")
+        from tqdm import tqdm
+
+        with tqdm(total=rows_total(), unit=" rows", desc="Recomputing blind indexes", disable=no_progress) as bar:
+            report = index_rotation_run(batch=batch, on_batch=bar.update)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Checked {report.checked:,} row(s); {report.rewritten:,} index(es) moved onto the current key. "
+                "Once no process uses the earlier key, remove DIGIGOV_BLIND_INDEX_KEY_PREVIOUS."
+            )
+        )
 
     def _status(self) -> None:
         self.stdout.write(f"Current KEK: {key_wrapper().current_kek_id()}")
