@@ -24,11 +24,20 @@ api = NinjaAPI(
 )
 
 
+GOVSTACK_PREFIX = "/api/govstack/"
+
+
+def _error(request, *, code: str, message: str, status: int, fields: dict | None = None):
+    body = error_body(code=code, message=message, fields=fields)
+    if request.path.startswith(GOVSTACK_PREFIX):
+        # GovStack specs describe errors as {"detail": "..."}; the same body carries both (docs/govstack.md).
+        body["detail"] = body["error"]["message"]
+    return api.create_response(request, body, status=status)
+
+
 @api.exception_handler(DomainError)
 def _domain_error(request, exc: DomainError):
-    return api.create_response(
-        request, error_body(code=exc.code, message=exc.message, fields=exc.fields), status=exc.status
-    )
+    return _error(request, code=exc.code, message=exc.message, fields=exc.fields, status=exc.status)
 
 
 def _field_name(loc: list) -> str:
@@ -42,21 +51,17 @@ def _validation_error(request, exc: ValidationError):
     fields = {}
     for error in exc.errors:
         fields.setdefault(_field_name(list(error.get("loc", []))), error.get("msg", "Invalid value"))
-    return api.create_response(
-        request, error_body(code="validation_failed", message="The request is not valid.", fields=fields), status=400
-    )
+    return _error(request, code="validation_failed", message="The request is not valid.", fields=fields, status=400)
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return api.create_response(
-        request, error_body(code="not_authenticated", message="Sign in to continue."), status=401
-    )
+    return _error(request, code="not_authenticated", message="Sign in to continue.", status=401)
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return api.create_response(request, error_body(code="not_found", message="Not found."), status=404)
+    return _error(request, code="not_found", message="Not found.", status=404)
 
 
 @api.exception_handler(HttpError)
@@ -69,13 +74,13 @@ def _http_error(request, exc: HttpError):
         405: "method_not_allowed",
         429: "too_many_requests",
     }.get(exc.status_code, "error")
-    return api.create_response(request, error_body(code=code, message=str(exc)), status=exc.status_code)
+    return _error(request, code=code, message=str(exc), status=exc.status_code)
 
 
 @api.exception_handler(RequestDataTooBig)
 def _too_large(request, exc):
     message = too_large_message(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-    return api.create_response(request, error_body(code="request_too_large", message=message), status=413)
+    return _error(request, code="request_too_large", message=message, status=413)
 
 
 @api.exception_handler(MultiPartParserError)
@@ -83,18 +88,14 @@ def _too_large(request, exc):
 def _suspicious(request, exc):
     # Malformed input Django refuses on reading it (too many fields, a multipart body without its boundary):
     # the client's fault, never a server error.
-    return api.create_response(
-        request, error_body(code="bad_request", message="The request could not be read."), status=400
-    )
+    return _error(request, code="bad_request", message="The request could not be read.", status=400)
 
 
 @api.exception_handler(Exception)
 def _unexpected(request, exc):
     logger.exception("unhandled API error")
-    return api.create_response(
-        request,
-        error_body(code="internal_error", message="Something went wrong on our side. Please try again."),
-        status=500,
+    return _error(
+        request, code="internal_error", message="Something went wrong on our side. Please try again.", status=500
     )
 
 
@@ -106,10 +107,18 @@ def _register_routers() -> None:
     from digigov.blocks.rules.api import router as rules_router
     from digigov.blocks.services.api import router as services_router
     from digigov.blocks.workflow.api import router as workflow_router
+    from digigov.frontdoors.govstack import messaging as govstack_messaging
+    from digigov.frontdoors.govstack import registration as govstack_registration
+    from digigov.frontdoors.govstack import registries as govstack_registries
 
     routers = (services_router, workflow_router, messaging_router, consent_router, registries_router, kpi_router)
     for router in (*routers, rules_router):
         api.add_router("", router)
+    # GovStack building blocks, each under its own base path as if behind its own security server
+    # (docs/govstack.md); their paths would collide at one root (/data/statistics/1.0 vs /data/{registry}/{version}).
+    api.add_router("govstack/registries", govstack_registries.router)
+    api.add_router("govstack/registration", govstack_registration.router)
+    api.add_router("govstack/messaging/v1", govstack_messaging.router)
 
 
 _register_routers()

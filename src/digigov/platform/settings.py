@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "digigov.platform.security.RateLimitMiddleware",
+    "digigov.frontdoors.govstack.middleware.ApiCallRecorder",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -229,6 +230,15 @@ DIGIGOV_DATA_KEY = (
     else hashlib.sha256(b"digigov:data-key:" + SECRET_KEY.encode()).digest()
 )
 DIGIGOV_BLIND_INDEX_KEY = _key_from_env("DIGIGOV_BLIND_INDEX_KEY", b"digigov:blind-index:")
+# Earlier blind-index keys (comma-separated base64): lookups try them too until `digigov keys rotate-index` has
+# moved every index onto the current key; then remove them (docs/security.md).
+DIGIGOV_BLIND_INDEX_KEY_PREVIOUS = [
+    base64.b64decode(v) for v in os.environ.get("DIGIGOV_BLIND_INDEX_KEY_PREVIOUS", "").split(",") if v
+]
+# Pseudonyms handed out and kept by others (pairwise subject ids of relying parties, passkey user handles) must
+# never change, so they have their own key, which is never rotated. Derived like the blind-index key outside
+# production, so the pseudonyms given before it existed stay the same.
+DIGIGOV_PSEUDONYM_KEY = _key_from_env("DIGIGOV_PSEUDONYM_KEY", b"digigov:blind-index:")
 
 # Envelope encryption: data keys (AES-256) live wrapped in the platform_datakey table; the key-encryption
 # key (KEK) that wraps them comes from the KMS backend: locally from DIGIGOV_KEK_FILE (first line current,
@@ -252,10 +262,20 @@ DIGIGOV_AUDIT_SEALING = os.environ.get("DIGIGOV_AUDIT_SEALING", "1") == "1"
 
 # The worker delivers outbox events; tests may deliver them inline after each commit.
 DIGIGOV_DELIVER_EVENTS_INLINE = os.environ.get("DIGIGOV_DELIVER_EVENTS_INLINE", "0") == "1"
-DIGIGOV_SITE_URL = os.environ.get("DIGIGOV_SITE_URL", "http://127.0.0.1:8000")
+# The demo's address is localhost: browsers refuse an IP address as a passkey's relying party.
+DIGIGOV_SITE_URL = os.environ.get(
+    "DIGIGOV_SITE_URL", "http://localhost:8000" if DIGIGOV_ENV == "demo" else "http://127.0.0.1:8000"
+)
 DIGIGOV_BENCH = os.environ.get("DIGIGOV_BENCH", "0") == "1"
 # Columnar copy of the KPI event stream and its daily rollups (Parquet files read by DuckDB).
 DIGIGOV_WAREHOUSE_DIR = Path(os.environ.get("DIGIGOV_WAREHOUSE_DIR", PROJECT_DIR / "var" / "warehouse"))
+# GovStack APIs (docs/govstack.md): addresses of Information Mediator security servers whose
+# `Information-Mediator-Client` header is trusted as the caller's identity. Off unless configured; `make demo`
+# trusts a mediator on 127.0.0.1.
+_mediators_default = "127.0.0.1" if DIGIGOV_ENV == "demo" else ""
+DIGIGOV_GOVSTACK_MEDIATOR_ADDRESSES = [
+    a.strip() for a in os.environ.get("DIGIGOV_GOVSTACK_MEDIATORS", _mediators_default).split(",") if a.strip()
+]
 
 LOGGING = {
     "version": 1,
@@ -265,3 +285,31 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}, "django.db.backends": {"level": "WARNING"}},
 }
+
+# --- GovStack Registration: documents (services block) ---
+# The file types an upload may be, recognised from the file's own first bytes, not from what the sender claims.
+DIGIGOV_UPLOAD_ALLOWED_TYPES = os.environ.get(
+    "DIGIGOV_UPLOAD_ALLOWED_TYPES", "application/pdf,image/png,image/jpeg"
+).split(",")
+# The virus scanner every upload passes (services/backends.py): a real engine's adapter in production.
+DIGIGOV_DOCUMENT_SCANNER = os.environ.get(
+    "DIGIGOV_DOCUMENT_SCANNER", "digigov.blocks.services.backends.AcceptingScanner"
+)
+
+# --- messaging: SMS provider and delivery callbacks (docs/govstack.md, "Messaging") ---
+# SMS goes to a provider over HTTP in Twilio's Messages API shape. The defaults point at the local stand-in that
+# `make demo` runs (python -m digigov.blocks.messaging.sms_standin), as the email defaults point at its SMTP server.
+DIGIGOV_SMS_BACKEND = os.environ.get("DIGIGOV_SMS_BACKEND", "digigov.blocks.messaging.backends.sms.HttpSmsGateway")
+DIGIGOV_SMS_URL = os.environ.get("DIGIGOV_SMS_URL", "http://127.0.0.1:8025")
+DIGIGOV_SMS_ACCOUNT = os.environ.get("DIGIGOV_SMS_ACCOUNT", "ACdigigovdemo")
+DIGIGOV_SMS_TOKEN = os.environ.get("DIGIGOV_SMS_TOKEN", "demo-token")
+DIGIGOV_SMS_FROM = os.environ.get("DIGIGOV_SMS_FROM", "DigiGov")
+DIGIGOV_SMS_TIMEOUT = float(os.environ.get("DIGIGOV_SMS_TIMEOUT", "10"))
+# Delivery status callbacks to calling systems: how long one POST may take. Outside development, demo and tests
+# the callback address must be https, so the signed status reports are not readable on the way.
+DIGIGOV_MESSAGING_CALLBACK_TIMEOUT = float(os.environ.get("DIGIGOV_MESSAGING_CALLBACK_TIMEOUT", "10"))
+DIGIGOV_MESSAGING_CALLBACK_ALLOW_HTTP = DIGIGOV_ENV in {"development", "demo", "test"}
+
+# --- identity: passkeys, signed-in sessions, self-service unlock (docs/identity.md) ---
+# Each signed-in session is recorded so the person can see and end it; the middleware needs request.user.
+MIDDLEWARE = [*MIDDLEWARE, "digigov.blocks.identity.middleware.SignedInSessionMiddleware"]

@@ -1,21 +1,54 @@
-"""Messages to people: rendered from templates, kept in their portal inbox, and sent by email."""
+"""Messages to people: rendered from templates, kept in their portal inbox, and sent by email or SMS; and
+calling systems' send requests (GovStack Messaging and DigiGov's message API), with their delivery status
+reported back to the caller in signed callbacks."""
 
+import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import smtplib
+import time
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-from django.db import transaction
-from django.template import Context, Engine
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.template import Context, Engine, TemplateSyntaxError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from digigov.blocks.audit.actions import entry_record
-from digigov.blocks.messaging.events import MessageQueued
-from digigov.blocks.messaging.models import Delivery, Message, Template
+from digigov.blocks.messaging.backends.sms import SmsGateway, SmsRefused
+from digigov.blocks.messaging.events import DispatchQueued, DispatchStatusChanged, MessageQueued
+from digigov.blocks.messaging.models import (
+    CallbackEndpoint,
+    Delivery,
+    Dispatch,
+    Message,
+    Reply,
+    SendRequest,
+    Template,
+)
 from digigov.blocks.messaging.templates_catalogue import TEMPLATES
+from digigov.blocks.registries.queries import person_attributes_get, person_id_by_national_id
 from digigov.platform import outbox
-from digigov.platform.errors import NotFound
+from digigov.platform.crypto import decrypt_text, encrypt_text
+from digigov.platform.errors import Conflict, NotFound, ValidationFailed
 
-# Plain-text messages: no HTML escaping, and only variable substitution (no template tags from data).
-_engine = Engine(autoescape=False, builtins=[])
+
+class _PlaceholderEngine(Engine):
+    # Django's engine always adds its default tags and filters; without them a template (which agencies and
+    # calling systems write) can only substitute {{ placeholders }}, never loop, include or inspect the context.
+    default_builtins: list[str] = []
+
+
+# Plain-text messages: no HTML escaping, and only variable substitution.
+_engine = _PlaceholderEngine(autoescape=False)
 
 
 def templates_load() -> int:
@@ -96,3 +129,378 @@ def message_mark_read(*, account: Any, message_id: Any) -> Message:
         message.read_at = timezone.now()
         message.save(update_fields=["read_at"])
     return message
+
+
+# --- Calling systems' send requests -------------------------------------------------------------------------
+
+MAX_SEND_ATTEMPTS = 5  # then a dispatch is reported failed ("notSent"); the outbox backs off between attempts
+CALLBACK_SECRET_CONTEXT = b"messaging.callback_secret"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One recipient as the caller named them: addresses, and/or a national ID number (then the registry
+    supplies the name and any address the caller left out, and the message also lands in the person's inbox
+    when the inbox channel is asked for)."""
+
+    email: str = ""
+    phone: str = ""
+    name: str = ""
+    national_id: str = ""
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    personalisation: Mapping[str, str] = field(default_factory=dict)
+
+
+def _fingerprint(**asked: Any) -> str:
+    return hashlib.sha256(json.dumps(asked, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _render_checked(*, text: str, context: dict[str, Any], field_name: str) -> str:
+    try:
+        return _render(text=text, context=context)
+    except TemplateSyntaxError:
+        # Only {{ placeholders }} are filled; a caller's text with template tags is refused, not half-sent.
+        raise ValidationFailed(fields={field_name: _("Use only {{ placeholder }} substitutions.")}) from None
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def callback_url_check(*, url: str) -> None:
+    """A callback address must be absolute, and https outside development (the reports it receives are signed,
+    not encrypted)."""
+    scheme, netloc = _origin(url)
+    allowed = {"https", "http"} if settings.DIGIGOV_MESSAGING_CALLBACK_ALLOW_HTTP else {"https"}
+    if scheme not in allowed or not netloc or len(url) > 500:
+        raise ValidationFailed(fields={"url": _("Give an absolute https address of at most 500 characters.")})
+
+
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")  # the international form SMS providers take
+
+
+def phone_normalise(number: str) -> str:
+    """"+65 8123 4567" as the registry keeps it -> "+6581234567"."""
+    return re.sub(r"[\s().-]", "", number)
+
+
+@transaction.atomic
+def request_create(
+    *, account: Any, agency: Any, kind: str, recipients: Sequence[Recipient], channels: Sequence[str],
+    subject: str, body: str, template_key: str = "", language: str = "en", personalise: bool,
+    sender: Mapping[str, str] | None = None, send_at: dt.datetime | None = None, callback_url: str = "",
+    idempotency_key: str = "", access: Any,
+) -> tuple[SendRequest, bool]:
+    """Accept a calling system's request to send a message to `recipients` on each of `channels`; the worker
+    sends each (recipient, channel) dispatch when due. Returns (request, created): a retry with the same
+    idempotency key returns the first request and sends nothing again. With `personalise`, `{{ placeholders }}`
+    in the subject and body are filled per recipient from their personalisation and `name`; GovStack content is
+    sent as given. `access` states why registry contact details are read for recipients named by national ID."""
+    sender = dict(sender or {})
+    fingerprint = _fingerprint(
+        kind=kind, recipients=[vars(r) for r in recipients], channels=list(channels), subject=subject, body=body,
+        template_key=template_key, language=language, sender=sender, send_at=send_at, callback_url=callback_url,
+    )
+    if idempotency_key:
+        existing = SendRequest.objects.filter(requested_by=account, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.fingerprint != fingerprint:
+                raise Conflict(_("This idempotency key was already used for a different request."))
+            return existing, False
+    if template_key:
+        template = (
+            Template.objects.filter(key=template_key, language=language).first()
+            or Template.objects.filter(key=template_key, language="en").first()
+        )
+        if template is None:
+            raise ValidationFailed(fields={"template": _("There is no template with this key.")})
+        subject, body = template.subject, template.body
+    if callback_url:
+        endpoint = CallbackEndpoint.objects.filter(account=account).first()
+        # Only to the origin the system registered (checked then, and signed with its secret): a request cannot
+        # make DigiGov post to an arbitrary address.
+        if endpoint is None or _origin(endpoint.url) != _origin(callback_url):
+            raise ValidationFailed(fields={"callback": _("Register this callback address's origin first.")})
+    now = timezone.now()
+    due_later = send_at is not None and send_at > now
+    try:
+        with transaction.atomic():
+            request = SendRequest.objects.create(
+                requested_by=account, agency=agency, kind=kind, idempotency_key=idempotency_key,
+                fingerprint=fingerprint, sender=sender, template_key=template_key,
+                send_at=send_at if due_later else None, callback_url=callback_url,
+            )
+    except IntegrityError:
+        # The same key raced in from a parallel retry, which committed first: answer as a retry.
+        existing = SendRequest.objects.get(requested_by=account, idempotency_key=idempotency_key)
+        if existing.fingerprint != fingerprint:
+            raise Conflict(_("This idempotency key was already used for a different request.")) from None
+        return existing, False
+    dispatches = []
+    for position, recipient in enumerate(recipients):
+        dispatches += _dispatches_for(
+            request=request, position=position, recipient=recipient, channels=channels, subject=subject, body=body,
+            personalise=personalise, access=access,
+        )
+    for dispatch in dispatches:
+        dispatch.send_at = request.send_at
+        if dispatch.status == Dispatch.Status.PENDING and due_later:
+            dispatch.status = Dispatch.Status.SCHEDULED
+    Dispatch.objects.bulk_create(dispatches)
+    callback_wanted = _callback_wanted(request=request)
+    for dispatch in dispatches:
+        if dispatch.status == Dispatch.Status.PENDING:
+            outbox.publish(DispatchQueued(dispatch_id=str(dispatch.pk), channel=dispatch.channel))
+        elif dispatch.status == Dispatch.Status.FAILED and callback_wanted:
+            outbox.publish(DispatchStatusChanged(
+                dispatch_id=str(dispatch.pk), request_id=str(request.pk), status=dispatch.status
+            ))
+    entry_record(
+        actor=account, action="messaging:request:create", object_type="send_request", object_id=request.pk,
+        detail={"kind": kind, "recipients": len(recipients), "channels": sorted(set(channels)),
+                "template": template_key, "scheduled": due_later},
+    )
+    return request, True
+
+
+def _dispatches_for(
+    *, request: SendRequest, position: int, recipient: Recipient, channels: Sequence[str], subject: str, body: str,
+    personalise: bool, access: Any,
+) -> list[Dispatch]:
+    person_id, found = None, {}
+    if recipient.national_id:
+        person_id = person_id_by_national_id(national_id=recipient.national_id)
+        if person_id is None:
+            raise ValidationFailed(fields={
+                f"recipients.{position}.nationalId": _("No person is registered with this national ID number.")
+            })
+        elements = ["person.full_name"]
+        elements += ["person.email"] if "email" in channels and not recipient.email else []
+        elements += ["person.mobile"] if "sms" in channels and not recipient.phone else []
+        # The one path to a person's data: this read is recorded for the person to see.
+        found = {k: v.value for k, v in person_attributes_get(
+            person_id=person_id, elements=elements, access=access).items()}
+    name = recipient.name or found.get("person.full_name") or ""
+    if personalise:
+        context = {**recipient.personalisation, "name": name}
+        subject = _render_checked(text=subject, context=context, field_name="subject")
+        body = _render_checked(text=body, context=context, field_name="body")
+    dispatches = []
+    for channel in dict.fromkeys(channels):
+        if channel == Dispatch.Channel.INBOX and person_id is None:
+            continue  # only people named by national ID have an inbox; the others get the other channels
+        dispatch = Dispatch(
+            request=request, position=position, channel=channel, name=name[:200], person_id=person_id,
+            subject=subject[:200], body=body,
+        )
+        if channel == Dispatch.Channel.EMAIL:
+            dispatch.address = recipient.email or found.get("person.email") or ""
+            dispatch.copies = {"cc": list(recipient.cc), "bcc": list(recipient.bcc)}
+        elif channel == Dispatch.Channel.SMS:
+            dispatch.address = phone_normalise(recipient.phone or found.get("person.mobile") or "")
+        if channel != Dispatch.Channel.INBOX and not dispatch.address:
+            # Only possible for a person whose record has no such address: that recipient is not sent to, and
+            # the request's status says so, while the others are sent.
+            dispatch.status, dispatch.last_error = Dispatch.Status.FAILED, _("No address on record for this channel.")
+        dispatches.append(dispatch)
+    return dispatches
+
+
+@transaction.atomic
+def dispatches_release_due(*, limit: int = 500) -> int:
+    """Queue the scheduled dispatches whose time has come (called on each turn of the worker's loop); returns
+    how many were queued. Each is queued once: several workers skip each other's rows."""
+    due = Dispatch.objects.filter(status=Dispatch.Status.SCHEDULED, send_at__lte=timezone.now()).order_by("send_at")
+    if connection.vendor == "postgresql":
+        due = due.select_for_update(skip_locked=True)
+    rows = list(due.values_list("pk", "channel")[:limit])
+    if not rows:
+        return 0
+    Dispatch.objects.filter(pk__in=[pk for pk, _channel in rows], status=Dispatch.Status.SCHEDULED).update(
+        status=Dispatch.Status.PENDING
+    )
+    for pk, channel in rows:
+        outbox.publish(DispatchQueued(dispatch_id=str(pk), channel=channel))
+    return len(rows)
+
+
+def dispatch_send(*, dispatch_id: Any, email_sender: Any, sms_gateway: SmsGateway) -> Dispatch:
+    """Send one due dispatch. Email and SMS go over the network, so this runs outside any transaction and
+    records the outcome in a small one of its own; a dispatch no longer pending is not sent again. A transient
+    failure is recorded and re-raised, so the worker retries the event later; after MAX_SEND_ATTEMPTS, or when
+    the relay or provider refuses the address itself, the dispatch is final."""
+    dispatch = Dispatch.objects.select_related("request").get(pk=dispatch_id)
+    if dispatch.status != Dispatch.Status.PENDING:
+        return dispatch
+    if dispatch.channel == Dispatch.Channel.INBOX:
+        return _inbox_deliver(dispatch=dispatch)
+    attempts = dispatch.attempts + 1
+    provider_ref = ""
+    try:
+        if dispatch.channel == Dispatch.Channel.EMAIL:
+            email_sender.send(
+                to=dispatch.address, subject=dispatch.subject, body=dispatch.body, message_id=str(dispatch.pk),
+                cc=dispatch.copies.get("cc", []), bcc=dispatch.copies.get("bcc", []),
+                reply_to=dispatch.request.sender.get("replyTo", ""),
+            )
+        else:
+            provider_ref = sms_gateway.send(to=dispatch.address, body=dispatch.body, reference=str(dispatch.pk))
+    except (smtplib.SMTPRecipientsRefused, SmsRefused) as exc:
+        return _dispatch_finish(dispatch=dispatch, status=Dispatch.Status.BOUNCED, attempts=attempts, error=exc)
+    except Exception as exc:
+        if attempts >= MAX_SEND_ATTEMPTS:
+            return _dispatch_finish(dispatch=dispatch, status=Dispatch.Status.FAILED, attempts=attempts, error=exc)
+        Dispatch.objects.filter(pk=dispatch.pk, status=Dispatch.Status.PENDING).update(
+            attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:1000]
+        )
+        raise
+    return _dispatch_finish(
+        dispatch=dispatch, status=Dispatch.Status.SENT, attempts=attempts, provider_ref=provider_ref
+    )
+
+
+@transaction.atomic
+def _dispatch_finish(
+    *, dispatch: Dispatch, status: str, attempts: int, error: Exception | None = None, provider_ref: str = "",
+    message: Message | None = None,
+) -> Dispatch:
+    changed = Dispatch.objects.filter(pk=dispatch.pk, status=Dispatch.Status.PENDING).update(
+        status=status, attempts=attempts, provider_ref=provider_ref[:100], message=message,
+        last_error=f"{type(error).__name__}: {error}"[:1000] if error else "",
+        sent_at=timezone.now() if status == Dispatch.Status.SENT else None,
+    )
+    if changed:
+        entry_record(
+            actor=None, action=f"messaging:dispatch:{status}", object_type="dispatch", object_id=dispatch.pk,
+            detail={"request": str(dispatch.request_id), "channel": dispatch.channel, "attempts": attempts},
+        )
+        if _callback_wanted(request=dispatch.request):
+            outbox.publish(DispatchStatusChanged(
+                dispatch_id=str(dispatch.pk), request_id=str(dispatch.request_id), status=status
+            ))
+    dispatch.refresh_from_db()
+    return dispatch
+
+
+def _inbox_deliver(*, dispatch: Dispatch) -> Dispatch:
+    with transaction.atomic():
+        if not Dispatch.objects.select_for_update().filter(pk=dispatch.pk, status=Dispatch.Status.PENDING).exists():
+            return Dispatch.objects.get(pk=dispatch.pk)
+        request = dispatch.request
+        message = Message.objects.create(
+            person_id=dispatch.person_id, template_key=request.template_key or f"request-{request.kind}",
+            subject=dispatch.subject or _("Message from %(agency)s") % {"agency": request.agency.name},
+            body=dispatch.body, source_event_id=dispatch.pk,
+        )
+        Delivery.objects.create(
+            message=message, channel=Delivery.Channel.INBOX, status=Delivery.Status.SENT, sent_at=timezone.now()
+        )
+        return _dispatch_finish(
+            dispatch=dispatch, status=Dispatch.Status.SENT, attempts=dispatch.attempts + 1, message=message
+        )
+
+
+def _callback_wanted(*, request: SendRequest) -> bool:
+    return CallbackEndpoint.objects.filter(account_id=request.requested_by_id).exists()
+
+
+@transaction.atomic
+def reply_record(*, account: Any, request: SendRequest, meta: str, content: bytes) -> Reply:
+    """Record a reply to a sent request (e.g. an answered email) posted by a calling system."""
+    reply = Reply.objects.create(request=request, received_from=account, meta=meta[:500], content=content)
+    entry_record(
+        actor=account, action="messaging:reply:record", object_type="reply", object_id=reply.pk,
+        detail={"request": str(request.pk), "bytes": len(content)},
+    )
+    return reply
+
+
+@transaction.atomic
+def callback_endpoint_set(*, account: Any, url: str) -> tuple[CallbackEndpoint, str]:
+    """Set where a calling system receives delivery status callbacks. Returns the endpoint and its new signing
+    secret, which is shown only now: setting the endpoint again makes a new secret (a rotation)."""
+    callback_url_check(url=url)
+    secret = f"whsec_{secrets.token_urlsafe(32)}"
+    endpoint, _created = CallbackEndpoint.objects.update_or_create(
+        account=account,
+        defaults={"url": url, "secret_encrypted": encrypt_text(plaintext=secret, context=CALLBACK_SECRET_CONTEXT)},
+    )
+    entry_record(
+        actor=account, action="messaging:callback_endpoint:set", object_type="callback_endpoint",
+        object_id=endpoint.pk, detail={"url": url},
+    )
+    return endpoint, secret
+
+
+@transaction.atomic
+def callback_endpoint_delete(*, account: Any) -> None:
+    deleted, _rows = CallbackEndpoint.objects.filter(account=account).delete()
+    if not deleted:
+        raise NotFound()
+    entry_record(actor=account, action="messaging:callback_endpoint:delete", object_type="account",
+                 object_id=account.pk)
+
+
+def signature_header(*, secret: str, body: bytes, timestamp: int) -> str:
+    """`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>." + body under the secret>`: the receiver recomputes it over
+    the raw body it received and refuses old timestamps, so a captured callback cannot be replayed later."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # A callback goes only to the registered origin: a redirect elsewhere is a failed delivery, not followed.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_callback_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def callback_post(*, event_id: str, dispatch_id: Any, status: str, occurred_at: dt.datetime) -> bool:
+    """POST one signed delivery status report to the caller's callback address (outside any transaction).
+    An answer other than 2xx raises, so the worker retries; receivers deduplicate by the report's `id`.
+    Returns False when the caller has removed its endpoint since."""
+    dispatch = Dispatch.objects.select_related("request").get(pk=dispatch_id)
+    endpoint = CallbackEndpoint.objects.filter(account_id=dispatch.request.requested_by_id).first()
+    if endpoint is None:
+        return False
+    report = {
+        "id": event_id, "type": "message.status", "requestUid": str(dispatch.request_id),
+        "recipient": dispatch.position, "channel": dispatch.channel, "status": status,
+        "error": dispatch.last_error if status != Dispatch.Status.SENT else "",
+        "occurredAt": occurred_at.isoformat(),
+    }
+    body = json.dumps(report, separators=(",", ":")).encode()
+    secret = decrypt_text(ciphertext=bytes(endpoint.secret_encrypted), context=CALLBACK_SECRET_CONTEXT)
+    # The request's own address only while it is still on the registered origin (the system may have moved its
+    # endpoint since); callback_url_check allowed only http(s) addresses.
+    url = dispatch.request.callback_url
+    if not url or _origin(url) != _origin(endpoint.url):
+        url = endpoint.url
+    request = urllib.request.Request(  # noqa: S310
+        url, data=body, method="POST",
+        headers={
+            "Content-Type": "application/json", "User-Agent": "DigiGov-Callbacks/1",
+            "X-DigiGov-Signature": signature_header(secret=secret, body=body, timestamp=int(time.time())),
+        },
+    )
+    with _callback_opener.open(request, timeout=settings.DIGIGOV_MESSAGING_CALLBACK_TIMEOUT):
+        return True
+
+
+@transaction.atomic
+def template_save(*, actor: Any, key: str, language: str, subject: str, body: str) -> tuple[Template, bool]:
+    """Create or change a template; placeholders are checked now, not when a message is sent."""
+    for name, text in (("subject", subject), ("body", body)):
+        _render_checked(text=text, context={}, field_name=name)
+    template, created = Template.objects.update_or_create(
+        key=key, language=language, defaults={"subject": subject, "body": body}
+    )
+    entry_record(
+        actor=actor, action="messaging:template:save", object_type="template", object_id=template.pk,
+        detail={"key": key, "language": language, "created": created},
+    )
+    return template, created

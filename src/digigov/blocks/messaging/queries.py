@@ -1,8 +1,9 @@
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
 
-from digigov.blocks.messaging.models import Delivery, Message
+from digigov.blocks.messaging.models import CallbackEndpoint, Delivery, Dispatch, Message, SendRequest, Template
 from digigov.platform.errors import NotFound
 
 
@@ -27,3 +28,51 @@ def access_message(*, account: Any, message_id: Any) -> Message:
 
 def deliveries_for_message(*, message: Message) -> QuerySet[Delivery]:
     return message.deliveries.order_by("channel")
+
+
+def access_send_request(*, agency: Any, request_id: Any) -> SendRequest:
+    """A send request of the caller's agency; another agency's request is "not found", as a missing one is."""
+    try:
+        return SendRequest.objects.get(pk=request_id, agency=agency)
+    except (SendRequest.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NotFound() from None
+
+
+def dispatch_list(*, request: SendRequest) -> QuerySet[Dispatch]:
+    return request.dispatches.order_by("position", "channel")
+
+
+def request_status_counts(*, request: SendRequest, channel: str | None = None) -> dict[str, int]:
+    """How many of the request's dispatches are in each state; `retrying` are pending after a failed attempt."""
+    dispatches = request.dispatches.all() if channel is None else request.dispatches.filter(channel=channel)
+    status = Dispatch.Status
+    return dispatches.aggregate(
+        scheduled=Count("pk", filter=Q(status=status.SCHEDULED)),
+        pending=Count("pk", filter=Q(status=status.PENDING, attempts=0)),
+        retrying=Count("pk", filter=Q(status=status.PENDING, attempts__gt=0)),
+        sent=Count("pk", filter=Q(status=status.SENT)),
+        failed=Count("pk", filter=Q(status=status.FAILED)),
+        bounced=Count("pk", filter=Q(status=status.BOUNCED)),
+    )
+
+
+def reply_count(*, request: SendRequest) -> int:
+    return request.replies.count()
+
+
+def template_list() -> QuerySet[Template]:
+    return Template.objects.order_by("key", "language")
+
+
+def template_get(*, key: str, language: str) -> Template:
+    template = Template.objects.filter(key=key, language=language).first()
+    if template is None:
+        raise NotFound()
+    return template
+
+
+def callback_endpoint_get(*, account: Any) -> CallbackEndpoint:
+    endpoint = CallbackEndpoint.objects.filter(account=account).first()
+    if endpoint is None:
+        raise NotFound()
+    return endpoint

@@ -1,4 +1,5 @@
-"""Messaging reacts to application events with a message to the applicant (inbox + email)."""
+"""Messaging reacts to application events with a message to the applicant (inbox + email), sends calling
+systems' dispatches when due, and reports their delivery status to the caller's callback address."""
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -6,6 +7,7 @@ from django.utils.translation import gettext as _
 from digigov.blocks.consent.actions import access_record
 from digigov.blocks.messaging import actions
 from digigov.blocks.messaging.backends import email_sender
+from digigov.blocks.messaging.backends.sms import sms_gateway
 from digigov.blocks.registries.queries import AccessContext, agency_get, person_contact_get
 from digigov.platform.outbox import subscribe
 
@@ -86,3 +88,18 @@ def on_offer_made(event) -> None:
 def on_message_queued(event) -> None:
     if event.payload["channel"] == "email":
         actions.email_delivery_send(delivery_id=event.payload["delivery_id"], sender=email_sender())
+
+
+@subscribe(event_type="messaging.dispatch_queued", name="messaging.dispatch_send", transactional=False)
+def on_dispatch_queued(event) -> None:
+    actions.dispatch_send(
+        dispatch_id=event.payload["dispatch_id"], email_sender=email_sender(), sms_gateway=sms_gateway()
+    )
+
+
+@subscribe(event_type="messaging.dispatch_status_changed", name="messaging.callback_post", transactional=False)
+def on_dispatch_status_changed(event) -> None:
+    actions.callback_post(
+        event_id=str(event.event_id), dispatch_id=event.payload["dispatch_id"], status=event.payload["status"],
+        occurred_at=event.created_at,
+    )

@@ -1,7 +1,10 @@
 """Verified records: the government's single source of truth about people, households, addresses and
 businesses, each stamped with the agency that verified it and when."""
 
+import uuid
+
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -147,3 +150,80 @@ class BusinessRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} of {self.business_id}"
+
+
+class RegistryDatabase(models.Model):
+    """A registry defined by a JSON Schema (GovStack Digital Registries): an agency's own register of records,
+    such as a mother-and-child tracking register. `code` + `version` name it in the data API's paths."""
+
+    code = models.CharField(max_length=40)
+    version = models.CharField(max_length=20, default="1.0")
+    name = models.CharField(max_length=200, blank=True, default="")
+    group_name = models.CharField(max_length=200, blank=True, default="")
+    description = models.TextField(blank=True, default="")
+    schema = models.JSONField()
+    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="registry_databases")
+    # Counter behind generated record identifiers ("{code}{index}", as the GovStack schema's numberFormat).
+    index_increment = models.PositiveIntegerField(default=0)
+    created_by_id = models.BigIntegerField(null=True, blank=True)
+    created_by_label = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+    # Deleted databases keep their row, so their id is never given to another database and the audit
+    # entries about them still point somewhere; their records are removed.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # Each agency names its own registries; the same code may be used by another agency.
+            models.UniqueConstraint(
+                "owner_agency",
+                Lower("code"),
+                "version",
+                condition=models.Q(deleted_at__isnull=True),
+                name="registry_database_code_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.version}"
+
+
+class RegistryRecord(models.Model):
+    """One record of a schema-defined registry. `key` is its identifier in the registry (the schema's primary
+    key field); `person` is set when the record is about a person known to the population register."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    database = models.ForeignKey(RegistryDatabase, on_delete=models.CASCADE, related_name="records")
+    key = models.CharField(max_length=200, blank=True, default="")
+    content = models.JSONField()
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["database", "key"], condition=~models.Q(key=""), name="registry_record_key_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["database", "created_at"], name="registry_record_order_idx")]
+
+    def __str__(self) -> str:
+        return self.key or str(self.id)
+
+
+class RegistrySecret(models.Model):
+    """One sensitive field of a registry record (its schema says `"classification": "sensitive"`), encrypted at
+    rest and bound to this row (platform.crypto); the record's content holds the other fields."""
+
+    record = models.ForeignKey(RegistryRecord, on_delete=models.CASCADE, related_name="secrets")
+    path = models.TextField()  # the field's path in the content, as a JSON list of names
+    value_encrypted = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["record", "path"], name="registry_secret_once")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.path}"

@@ -12,7 +12,7 @@ from django.utils import timezone
 from digigov.blocks.registries import national_id as nid
 from digigov.blocks.registries.bindings import BINDINGS, NATIONAL_ID_CONTEXT, PersonView
 from digigov.blocks.registries.models import Agency, Business, BusinessRole, DataElement, Person
-from digigov.platform.crypto import blind_index
+from digigov.platform.crypto import blind_indexes
 from digigov.platform.errors import NotFound
 
 
@@ -26,6 +26,9 @@ class AccessContext:
     service_ref: str = ""
     legal_basis: str = ""
     consent_grant_id: Any = None
+    # An investigation's read, kept from the person until this date (consent.actions.access_record checks it).
+    hidden_until: dt.date | None = None
+    hidden_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,16 +59,14 @@ def elements_get(*, keys: Sequence[str]) -> dict[str, DataElement]:
     return {e.key: e for e in DataElement.objects.select_related("owner_agency").filter(key__in=keys)}
 
 
-def national_id_index(*, national_id: str) -> str:
-    return blind_index(value=nid.normalise(national_id), context=NATIONAL_ID_CONTEXT)
-
-
 def person_id_by_national_id(*, national_id: str) -> int | None:
     """Finds a person by national ID through the blind index; the number itself is never queried."""
     if not nid.is_valid(national_id):
         return None
     return (
-        Person.objects.filter(national_id_index=national_id_index(national_id=national_id))
+        Person.objects.filter(
+            national_id_index__in=blind_indexes(value=nid.normalise(national_id), context=NATIONAL_ID_CONTEXT)
+        )
         .values_list("id", flat=True)
         .first()
     )
@@ -150,7 +151,13 @@ def person_attributes_get(
     values = _verified_values(view=view, elements=elements)
     accessor = access.accessor
     if accessor is None or getattr(accessor, "person_id", None) != person_id:
-        consent_actions.access_record(person_id=person_id, elements=list(elements), context=access)
+        consent_actions.access_record(
+            person_id=person_id,
+            elements=list(elements),
+            context=access,
+            hidden_until=access.hidden_until,
+            hidden_reason=access.hidden_reason,
+        )
     return values
 
 

@@ -1,45 +1,65 @@
-"""Every write to applications: start, pre-fill with consent, save a draft, submit, answer, decide, rate."""
+"""Every write to applications: start, pre-fill with consent, save a draft, submit, answer, decide, rate; and
+calling systems' documents, submissions and updates (GovStack Registration)."""
 
-from collections.abc import Mapping
+import hashlib
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from digigov.blocks.audit.actions import entry_record
-from digigov.blocks.consent.actions import consent_decide
-from digigov.blocks.registries.queries import AccessContext, person_attributes_get
+from digigov.blocks.consent.actions import access_record, consent_decide
+from digigov.blocks.identity.business_queries import business_context_by_id
+from digigov.blocks.identity.queries import account_for_person, officer_roles
+from digigov.blocks.registries.queries import AccessContext, elements_get, person_attributes_get
 from digigov.blocks.rules.eligibility import ELIGIBLE, eligibility_check
-from digigov.blocks.services.errors import AlreadyDecided, IdempotencyKeyReused, NotYetDecided
+from digigov.blocks.services.backends import document_scanner
+from digigov.blocks.services.documents import content_type_of
+from digigov.blocks.services.errors import AlreadyDecided, DocumentInfected, IdempotencyKeyReused, NotYetDecided
 from digigov.blocks.services.events import (
     ApplicationDecided,
     ApplicationDecisionReversed,
     ApplicationInfoProvided,
     ApplicationInfoRequested,
     ApplicationSubmitted,
+    ApplicationUpdated,
     ServiceRated,
 )
 from digigov.blocks.services.forms import answers_clean
 from digigov.blocks.services.models import (
+    DOCUMENT_CONTEXT,
     Application,
     ApplicationStatus,
     ApplicationStep,
+    Document,
+    FieldType,
     FormField,
     Rating,
     ReferenceCounter,
+    ScanStatus,
     Service,
 )
 from digigov.platform import outbox
+from digigov.platform.crypto import encrypt_bytes, row_context
 from digigov.platform.errors import Conflict, NotPermitted, ValidationFailed
 
 EDITABLE = {ApplicationStatus.DRAFT}
+# Who may work on an agency's applications: its officers, and its calling systems (GovStack Registration
+# operators), each with a deciding role.
+OPERATOR_KINDS = {"officer", "system"}
+DECIDING_ROLES = {"case_officer", "supervisor"}
 
 
 def _actor_label(account: Any) -> str:
     if account is None:
         return _("DigiGov")
-    if account.kind == "officer":
+    if account.kind in OPERATOR_KINDS:
         return account.agency.name if account.agency_id else _("An officer")
     return _("You")
 
@@ -92,19 +112,32 @@ def _step(*, application: Application, actor: Any, note: str = "") -> None:
 
 
 @transaction.atomic
-def application_start(*, account: Any, service: Service) -> Application:
-    """Open (or resume) the person's draft application for a service."""
+def application_start(*, account: Any, service: Service, business_id: int | None = None) -> Application:
+    """Open (or resume) the person's draft application for a service, for themselves or, with `business_id`,
+    for a business they may apply for in this service (identity's business access)."""
     if account.kind != "person" or account.person_id is None:
         raise NotPermitted(_("Only a person can apply for this service."))
     if not service.is_active:
         raise Conflict(_("This service is not taking applications."))
-    draft = Application.objects.filter(account=account, service=service, status=ApplicationStatus.DRAFT).first()
+    if business_id is not None:
+        context = business_context_by_id(account=account, business_id=business_id)
+        if context is None or not context.allows(service_slug=service.slug, role="applicant"):
+            raise NotPermitted(_("You may not apply for this business in this service."))
+    draft = Application.objects.filter(
+        account=account, service=service, business_id=business_id, status=ApplicationStatus.DRAFT
+    ).first()
     if draft:
         return draft
-    application = Application.objects.create(service=service, applicant_id=account.person_id, account=account)
+    application = Application.objects.create(
+        service=service, applicant_id=account.person_id, account=account, business_id=business_id
+    )
     _step(application=application, actor=account)
     entry_record(
-        actor=account, action="services:application:start", object_type="application", object_id=application.pk
+        actor=account,
+        action="services:application:start",
+        object_type="application",
+        object_id=application.pk,
+        detail={"business_id": business_id} if business_id is not None else None,
     )
     return application
 
@@ -376,7 +409,7 @@ def application_decide(*, officer: Any, application: Application, outcome: str, 
     """Record an officer's decision: approved, rejected (with a reason the applicant sees) or more_info."""
     application = Application.objects.select_for_update().select_related("service__agency").get(pk=application.pk)
     service = application.service
-    if officer.kind != "officer" or officer.agency_id != service.agency_id:
+    if officer.kind not in OPERATOR_KINDS or officer.agency_id != service.agency_id:
         raise NotPermitted()
     if application.is_decided:
         raise AlreadyDecided()
@@ -459,7 +492,7 @@ def application_decision_reverse(*, officer: Any, application: Application, reas
     """An officer reverses an automatic approval on review: the application is not approved, for the reason
     given, which the applicant sees. Workflow checks the officer may; this checks the application's state."""
     application = Application.objects.select_for_update().select_related("service__agency").get(pk=application.pk)
-    if officer.kind != "officer" or officer.agency_id != application.service.agency_id:
+    if officer.kind not in OPERATOR_KINDS or officer.agency_id != application.service.agency_id:
         raise NotPermitted()
     if application.status != ApplicationStatus.APPROVED:
         raise Conflict(_("Only an approved application can have its approval reversed."))
@@ -512,3 +545,269 @@ def application_rate(*, account: Any, application: Application, score: int, comm
         )
     )
     return rating
+
+
+# --- Calling systems (GovStack Registration, docs/govstack.md): documents, applications submitted on an
+# applicant's behalf, operators' updates, and the catalogue entries a fixture loads. ---
+
+
+def _document_refuse(*, owner: Any, filename: str, content: bytes, scanner: str, threat: str) -> None:
+    """Keep the record of an infected upload (never its bytes), committed before the caller hears of it."""
+    with transaction.atomic():
+        document = Document.objects.create(
+            owner=owner, filename=filename, content_type=content_type_of(content), size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(), scan_status=ScanStatus.INFECTED,
+            scanner=scanner,
+        )
+        entry_record(
+            actor=owner, action="services:document:refuse", object_type="document", object_id=document.pk,
+            detail={"sha256": document.sha256, "threat": threat, "scanner": scanner},
+        )
+
+
+def document_upload(*, owner: Any, filename: str, content: bytes) -> Document:
+    """Keep an uploaded file for an application that is yet to name it. The file is checked for size, for
+    viruses and for its type, in that order (an infected file is recorded as refused whatever its type), and
+    the scan, a possible network call, runs before any transaction opens."""
+    filename = Path(str(filename or "")).name.strip()[:255] or "document"
+    if not content:
+        raise ValidationFailed(fields={"file": _("The file is empty")})
+    limit = settings.DIGIGOV_UPLOAD_MAX_SIZE
+    if len(content) > limit:
+        raise ValidationFailed(
+            fields={"file": _("The file must be smaller than %(size)s MB") % {"size": limit // (1024 * 1024)}}
+        )
+    scanner = document_scanner()
+    result = scanner.scan(content=content)
+    if not result.clean:
+        _document_refuse(owner=owner, filename=filename, content=content, scanner=scanner.name, threat=result.threat)
+        raise DocumentInfected(fields={"file": str(DocumentInfected.default_message)})
+    content_type = content_type_of(content)
+    if content_type not in settings.DIGIGOV_UPLOAD_ALLOWED_TYPES:
+        raise ValidationFailed(fields={"file": _("The file must be a PDF, PNG or JPEG")})
+    document_id = uuid.uuid4()
+    # The bytes live in the row, encrypted and bound to it: committed with it, in every backup, rotated with
+    # the other keys, and unreadable in a copied database.
+    sealed = encrypt_bytes(plaintext=content, context=row_context(context=DOCUMENT_CONTEXT, row_id=document_id))
+    with transaction.atomic():
+        document = Document.objects.create(
+            id=document_id, owner=owner, filename=filename, content_type=content_type, size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(), content_encrypted=sealed, scan_status=ScanStatus.CLEAN,
+            scanner=scanner.name,
+        )
+        entry_record(
+            actor=owner, action="services:document:upload", object_type="document", object_id=document.pk,
+            detail={"sha256": document.sha256, "size": document.size, "content_type": content_type},
+        )
+    return document
+
+
+def _documents_attach(*, owner: Any, application: Application, document_ids: Sequence[uuid.UUID]) -> list[str]:
+    """Attach the caller's own clean, not yet attached uploads to the application; returns their ids."""
+    wanted = set(document_ids)
+    if not wanted:
+        return []
+    documents = list(
+        Document.objects.select_for_update().filter(
+            pk__in=wanted, owner=owner, application__isnull=True, scan_status=ScanStatus.CLEAN
+        )
+    )
+    if len(documents) != len(wanted):
+        raise ValidationFailed(
+            fields={"documentUrls": _("Name only documents you uploaded that are not yet part of an application")}
+        )
+    now = timezone.now()
+    for document in documents:
+        document.application = application
+        document.attached_at = now
+    Document.objects.bulk_update(documents, ["application", "attached_at"])
+    return sorted(str(d.pk) for d in documents)
+
+
+def _require_operator(*, actor: Any, service: Service) -> None:
+    if (
+        actor is None
+        or actor.kind not in OPERATOR_KINDS
+        or actor.agency_id != service.agency_id
+        or not officer_roles(account=actor) & DECIDING_ROLES
+    ):
+        raise NotPermitted()
+
+
+@transaction.atomic
+def application_submit_for(
+    *,
+    submitter: Any,
+    service: Service,
+    person_id: int,
+    answers: Mapping[str, Any],
+    document_ids: Sequence[uuid.UUID],
+    access: AccessContext,
+    idempotency_key: str | None = None,
+    application_id: uuid.UUID | None = None,
+) -> tuple[Application, bool]:
+    """A calling system (kind "system") submits an application for a person it has identified. No consent can
+    be given for the person here, so nothing is pre-filled: every answer is the system's, and the application
+    is never decided automatically. `access` states the legal basis on which the system identified the person;
+    it is recorded in their "who accessed my data". The application belongs to the person's own account when
+    they have one (they follow it, answer questions and rate it in the portal), otherwise to the system's.
+    Returns (application, created); a repeated idempotency key returns the first application."""
+    if submitter is None or submitter.kind != "system":
+        raise NotPermitted()
+    account = account_for_person(person_id=person_id) or submitter
+    key = f"system:{submitter.pk}:{idempotency_key}" if idempotency_key else None
+    if existing := _replayed(account=account, idempotency_key=key, service=service):
+        return existing, False
+    if application_id is not None and Application.objects.filter(pk=application_id).exists():
+        raise Conflict(_("An application with this id already exists."))
+    if not service.is_active:
+        raise Conflict(_("This service is not taking applications."))
+    access_record(person_id=person_id, elements=["person.national_id"], context=access)
+    application = Application(service=service, applicant_id=person_id, account=account, submitted_by=submitter)
+    if application_id is not None:
+        application.id = application_id
+    _submit(
+        account=submitter, application=application, answers=answers, idempotency_key=key,
+        fields=_form_fields(service=service),
+    )
+    _documents_attach(owner=submitter, application=application, document_ids=document_ids)
+    return application, True
+
+
+@transaction.atomic
+def application_file_update(
+    *, operator: Any, application: Application, answers: Mapping[str, Any], document_ids: Sequence[uuid.UUID]
+) -> Application:
+    """An operator of the service's agency (an officer or a calling system with a deciding role) changes or adds
+    answers of a submitted, undecided application and attaches documents it uploaded. Verified answers stay as
+    the registries gave them; the changed ones are marked as the agency's, and the applicant sees the change on
+    the timeline."""
+    application = Application.objects.select_for_update().select_related("service__agency").get(pk=application.pk)
+    service = application.service
+    _require_operator(actor=operator, service=service)
+    if application.is_decided:
+        raise AlreadyDecided()
+    if application.status == ApplicationStatus.DRAFT:
+        raise Conflict(_("This application has not been submitted."))
+    verified = _verified_answers(application)
+    current = {key: answer.get("value") for key, answer in application.answers.items() if key not in verified}
+    cleaned, errors = answers_clean(
+        fields=_form_fields(service=service), answers={**current, **answers}, verified=verified, complete=True
+    )
+    if errors:
+        raise ValidationFailed(fields=errors)
+    changed = sorted(
+        key for key, answer in cleaned.items()
+        if key not in verified and application.answers.get(key, {}).get("value") != answer["value"]
+    )
+    for key in changed:
+        cleaned[key] = {**cleaned[key], "source": "agency", "agency": service.agency.code,
+                        "agency_name": service.agency.name}
+    for key, answer in application.answers.items():  # unchanged answers keep who gave them
+        if key in cleaned and key not in changed:
+            cleaned[key] = answer
+    documents = _documents_attach(owner=operator, application=application, document_ids=document_ids)
+    if not changed and not documents:
+        return application
+    application.answers = cleaned
+    application.save(update_fields=["answers", "updated_at"])
+    _step(application=application, actor=operator, note=_("The agency updated your application."))
+    entry_record(
+        actor=operator, action="services:application:update", object_type="application", object_id=application.pk,
+        detail={"fields": changed, "documents": documents},
+    )
+    outbox.publish(
+        ApplicationUpdated(
+            application_id=str(application.pk), reference=application.reference,
+            agency_code=service.agency.code, fields=changed,
+        )
+    )
+    return application
+
+
+@transaction.atomic
+def service_save(*, actor: Any, public_id: uuid.UUID | None, slug: str, values: Mapping[str, Any]) -> Service:
+    """Create a service, or update the one with this public id (else this slug): for systems and fixtures that
+    set up a catalogue with known ids. `values` holds Service fields (name, summary, agency, sla_days, ...)."""
+    allowed = {"name", "summary", "agency", "sla_days", "purpose", "fee_cents", "audience", "is_active"}
+    if unknown := set(values) - allowed:
+        raise ValidationFailed(fields={key: _("Unknown service field") for key in sorted(unknown)})
+    service = (Service.objects.filter(public_id=public_id).first() if public_id else None) or (
+        Service.objects.filter(slug=slug).first()
+    )
+    created = service is None
+    if created:
+        service = Service(slug=slug, **({"public_id": public_id} if public_id else {}))
+    for name, value in values.items():
+        setattr(service, name, value)
+    try:
+        service.full_clean(exclude=["life_events"])
+    except DjangoValidationError as exc:
+        raise ValidationFailed(fields={k: " ".join(v) for k, v in exc.message_dict.items()}) from None
+    service.save()
+    entry_record(
+        actor=actor, action="services:service:create" if created else "services:service:update",
+        object_type="service", object_id=service.pk, detail={"slug": service.slug},
+    )
+    return service
+
+
+def _field_spec(field: FormField) -> tuple:
+    return (field.key, field.label, field.hint, field.field_type, field.data_element_id, field.required,
+            [list(map(str, c)) for c in field.choices])
+
+
+@transaction.atomic
+def eform_save(
+    *, actor: Any, service: Service, fields: Sequence[Mapping[str, Any]], eform_id: uuid.UUID | None = None
+) -> Service:
+    """Replace a service's e-form with these questions (dicts of key, label, field_type, and optionally hint,
+    required, choices and data_element, a data element key). The e-form's version goes up when it changes;
+    `eform_id` gives the e-form a known id (fixtures for integrators)."""
+    service = Service.objects.select_for_update().get(pk=service.pk)
+    if eform_id is not None and eform_id != service.eform_id:
+        if Service.objects.filter(eform_id=eform_id).exists():
+            raise Conflict(_("Another service's e-form has this id."))
+        service.eform_id = eform_id
+        service.save(update_fields=["eform_id"])
+    element_keys = sorted({f["data_element"] for f in fields if f.get("data_element")})
+    elements = elements_get(keys=element_keys)
+    built, errors = [], {}
+    for order, spec in enumerate(fields, start=1):
+        key = str(spec.get("key", ""))
+        element = spec.get("data_element")
+        field = FormField(
+            service=service, key=key, label=str(spec.get("label", "")), hint=str(spec.get("hint", "")),
+            field_type=str(spec.get("field_type", "")), required=bool(spec.get("required", True)),
+            choices=spec.get("choices", []), order=order,
+            data_element=elements.get(element) if element else None,
+        )
+        if element and element not in elements:
+            errors[f"{key}.data_element"] = _("Unknown data element")
+        choices = field.choices
+        if not isinstance(choices, list) or not all(isinstance(c, list) and len(c) == 2 for c in choices):
+            errors[f"{key}.choices"] = _("Give each choice as a [value, label] pair")
+        elif field.field_type == FieldType.CHOICE and not choices:
+            errors[f"{key}.choices"] = _("A choice question needs its choices")
+        try:
+            field.full_clean(exclude=["service", "data_element"], validate_unique=False)
+        except DjangoValidationError as exc:
+            errors |= {f"{key}.{name}": " ".join(messages) for name, messages in exc.message_dict.items()}
+        built.append(field)
+    if len({f.key for f in built}) != len(built):
+        errors["fields"] = _("Each question needs its own key")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    before = [_field_spec(f) for f in service.fields.all()]
+    if before == [_field_spec(f) for f in built]:
+        return service
+    service.fields.all().delete()
+    FormField.objects.bulk_create(built)
+    if before:  # the first questions of a new service are its version 1
+        service.eform_version += 1
+        service.save(update_fields=["eform_version"])
+    entry_record(
+        actor=actor, action="services:eform:save", object_type="service", object_id=service.pk,
+        detail={"eform_id": str(service.eform_id), "version": service.eform_version},
+    )
+    return service

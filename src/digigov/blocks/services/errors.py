@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from digigov.platform.errors import Conflict
+from digigov.platform.errors import Conflict, ValidationFailed
 
 
 class AlreadyDecided(Conflict):
@@ -16,3 +16,8 @@ class NotYetDecided(Conflict):
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
     default_message = _("This idempotency key was already used for a different request.")
+
+
+class DocumentInfected(ValidationFailed):
+    code = "document_infected"
+    default_message = _("The file contains a virus and was not accepted.")

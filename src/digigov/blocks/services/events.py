@@ -70,3 +70,14 @@ class ServiceRated:
     audience: str
     score: int
     rated_at: str
+
+
+@dataclass(frozen=True)
+class ApplicationUpdated:
+    """An operator (an agency's officer or system) changed answers of a submitted application."""
+
+    type: ClassVar[str] = "application.updated"
+    application_id: str
+    reference: str
+    agency_code: str
+    fields: list[str]

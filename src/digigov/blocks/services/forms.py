@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from digigov.blocks.services.models import FieldType, FormField
 
-_PHONE = re.compile(r"^\+?[0-9 ]{8,16}$")
+PHONE_PATTERN = re.compile(r"^\+?[0-9 ]{8,16}$")
 MAX_TEXT = 500
 MAX_TEXTAREA = 4000
 
@@ -70,7 +70,7 @@ def clean_value(*, field: FormField, raw: Any) -> Any:
             raise ValueError(_("Enter an email address in the correct format, like name@example.com")) from None
         return text
     if kind == FieldType.PHONE:
-        if not _PHONE.match(text):
+        if not PHONE_PATTERN.match(text):
             raise ValueError(_("Enter a phone number, like +65 8123 4567"))
         return text
     raise ValueError(_("This question cannot be answered here"))

@@ -34,6 +34,11 @@ class Service(models.Model):
     scheme_key = models.CharField(max_length=40, blank=True, default="")
     # Approve at once an application the scheme finds eligible on verified data alone (an officer can reverse it).
     auto_decide = models.BooleanField(default=False)
+    # Stable public identifiers for partner systems (GovStack Registration: serviceId, eFormId); the integer
+    # key stays internal. The e-form is the service's FormField rows, versioned on each change of them.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    eform_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    eform_version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["name"]
@@ -100,6 +105,16 @@ class Application(models.Model):
     consent_grant_id = models.UUIDField(null=True, blank=True)
     channel = models.CharField(max_length=20, default="online")  # online / counter
     idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    # The calling system that submitted the application on the applicant's behalf (GovStack Registration);
+    # null when the person applied themselves.
+    submitted_by = models.ForeignKey(
+        "identity.Account", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The business the person applied for, acting for it (identity's business access, docs/identity.md);
+    # null when they applied for themselves.
+    business = models.ForeignKey(
+        "registries.Business", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     info_request = models.TextField(blank=True, default="")
     decision_reason = models.TextField(blank=True, default="")
     # The scheme check made on submission (rules/eligibility.py EligibilityResult.as_dict()); {} when none.
@@ -161,3 +176,40 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score}/6"
+
+
+class ScanStatus(models.TextChoices):
+    CLEAN = "clean", _("No threat found")
+    INFECTED = "infected", _("Threat found")
+
+
+# Associated data of a document's encrypted bytes, with the document's id (platform.crypto.row_context).
+DOCUMENT_CONTEXT = b"services.document"
+
+
+class Document(models.Model):
+    """A file uploaded for an application (GovStack Registration: POST /documents). It is uploaded first and
+    attached when the application that names it is submitted. Its bytes are kept in the row, encrypted and bound
+    to it (DOCUMENT_CONTEXT). An infected upload is refused: its bytes are never stored, its row stays as the
+    record of the attempt (scan_status "infected", empty content) and can never be attached."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
+    )
+    owner = models.ForeignKey("identity.Account", on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content_encrypted = models.BinaryField(default=b"")
+    scan_status = models.CharField(max_length=20, choices=ScanStatus.choices)
+    scanner = models.CharField(max_length=100)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    attached_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "-uploaded_at"], name="document_owner_idx")]
+
+    def __str__(self) -> str:
+        return self.filename

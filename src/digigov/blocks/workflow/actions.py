@@ -1,6 +1,7 @@
 """Case work: tasks in each agency's queue, claimed by officers and closed with a decision."""
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.db import transaction
@@ -14,6 +15,8 @@ from digigov.blocks.workflow.models import Decision, Task, TaskStatus
 from digigov.platform.errors import Conflict, NotPermitted, ValidationFailed
 
 DECIDING_ROLES = {"case_officer", "supervisor"}
+# Officers, and agencies' calling systems granted a deciding role (GovStack Registration operators).
+DECIDER_KINDS = {"officer", "system"}
 # Task outcomes and the application statuses they lead to (services.models.ApplicationStatus values).
 OUTCOME_TO_STATUS = {
     Decision.Outcome.APPROVE: "approved",
@@ -24,17 +27,19 @@ OUTCOME_TO_STATUS = {
 
 def _require_decider(*, officer: Any, task: Task) -> set[str]:
     roles = officer_roles(account=officer)
-    if officer.kind != "officer" or officer.agency_id != task.agency_id or not roles & DECIDING_ROLES:
+    if officer.kind not in DECIDER_KINDS or officer.agency_id != task.agency_id or not roles & DECIDING_ROLES:
         raise NotPermitted()
     return roles
 
 
 @transaction.atomic
-def task_create_for_application(*, application: Any, sla_days: int) -> Task:
-    """Put a submitted application in its agency's queue; a repeated call returns the existing task."""
+def task_create_for_application(*, application: Any, sla_days: int, task_id: uuid.UUID | None = None) -> Task:
+    """Put a submitted application in its agency's queue; a repeated call returns the existing task. `task_id`
+    gives the task a known id (fixtures for integrators)."""
     task, created = Task.objects.get_or_create(
         application_id=application.pk,
         defaults={
+            **({"id": task_id} if task_id else {}),
             "agency_id": application.service.agency_id,
             "due_at": (application.submitted_at or timezone.now()) + dt.timedelta(days=sla_days),
         },
@@ -156,3 +161,13 @@ def decision_reverse(*, officer: Any, decision: Decision, reason: str) -> Decisi
         detail={"decision": decision.pk, "rules_version": decision.rules_version, "reason": reason},
     )
     return reversal
+
+
+@transaction.atomic
+def task_complete(*, actor: Any, task: Task, outcome: str, reason: str = "") -> Decision:
+    """Claim the task if nobody has, then decide it, in one step (GovStack Registration's "complete task",
+    which has no separate claim). A task another operator holds stays theirs unless the actor supervises."""
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if task.assignee_id is None and task.status != TaskStatus.DONE:
+        task = task_claim(officer=actor, task=task)
+    return task_decide(officer=actor, task=task, outcome=outcome, reason=reason)

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 
 from digigov.blocks.audit.actions import ChainHorizon, chain_and_seal
 from digigov.blocks.kpi.tasks import WarehouseRefresh
+from digigov.blocks.messaging.tasks import scheduled_sends_release
 from digigov.platform.outbox import dispatch_pending
 
 
@@ -28,7 +29,9 @@ class Command(BaseCommand):
         audit_horizon = ChainHorizon()  # how far the audit chain may extend; see docs/audit.md
         kpi_refresh = WarehouseRefresh()  # folds new events into the KPI warehouse once a minute; docs/kpi.md
         while not stopping:
-            delivered = dispatch_pending()
+            # Scheduled messages now due become events first, so they are delivered in this same round.
+            delivered = scheduled_sends_release()
+            delivered += dispatch_pending()
             delivered += chain_and_seal(horizon=audit_horizon)
             kpi_refresh.run_if_due()  # not counted in `delivered`, so --once still means "until nothing is pending"
             if once and not delivered:
