@@ -1,10 +1,15 @@
 """Shared fixtures: a small synthetic nation built once per test session, accounts, and a real SMTP server."""
 
+import itertools
 import socket
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
+from digigov.blocks.identity.actions import api_client_create
+from digigov.blocks.registries.queries import agency_get
 from digigov.platform.outbox import dispatch_all
 from tests.support import entered_answers, officer_account
 
@@ -103,3 +108,34 @@ def submitted_application(citizen, baby_bonus):
         idempotency_key="fixture-application-1",
     )
     return application
+
+
+@pytest.fixture
+def in_test_transaction(db):
+    """Requests go straight to the WSGI handler, which closes the database connection around each request;
+    inside a test that would end the test's transaction, so keep it open as Django's test client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+_system_names = itertools.count(1)
+
+
+@pytest.fixture
+def govstack_client_factory(nation):
+    """`make(agency="REG", apis=("registries",), roles=())` -> (the system's account, request headers)."""
+
+    def make(*, agency: str = "REG", apis: tuple[str, ...] = ("registries",), roles: tuple[str, ...] = ()):
+        client, key = api_client_create(
+            actor=None,
+            name=f"test-system-{next(_system_names)}",
+            agency=agency_get(code=agency),
+            apis=list(apis),
+            roles=list(roles),
+        )
+        return client.account, {"Authorization": key}
+
+    return make

@@ -121,6 +121,9 @@ def test_a_parent_applies_for_the_baby_bonus_and_an_officer_approves_it(live_ser
                                 national_id=seeded_nation.demo_citizen_national_id,
                                 password=seeded_nation.demo_password)
     sign_out(page)
+    for path in ("/sign-in/passkey/", "/sign-in/unlock/", "/sign-in/unlock/not-a-token/"):
+        page.goto(base_url + path)
+        assert_accessible(page, checked)
 
     officer_approves(page, base_url=base_url, checked=checked, reference=reference, username=OFFICER,
                      password=seeded_nation.demo_password, totp=pyotp.TOTP(officer.totp_secret))
@@ -150,7 +153,7 @@ def test_a_parent_applies_for_the_baby_bonus_and_an_officer_approves_it(live_ser
     problems = [e for e in page.console_errors
                 if "Content Security Policy" in e or e.startswith(("Refused to", "Uncaught"))]
     assert not problems, problems
-    assert len(checked) >= 33, checked
+    assert len(checked) >= 40, checked
 
 
 # --- the citizen applies -------------------------------------------------------------------------------------
@@ -210,7 +213,7 @@ def citizen_applies(page, *, base_url: str, checked: list[str], national_id: str
 
     for path in (
         "/applications/", "/my-data/", "/services/?q=baby", "/offers/", "/account/apps/", "/kpi/blueprint/",
-        "/kpi/blueprint/digital_end_to_end/",
+        "/kpi/blueprint/digital_end_to_end/", "/account/security/", "/account/businesses/",
     ):
         page.goto(base_url + path)
         assert_accessible(page, checked)
@@ -289,6 +292,10 @@ def officer_approves(page, *, base_url: str, checked: list[str], reference: str,
     page.wait_for_url(re.compile(r"/backoffice/\?status=done$"))
     assert page.locator("#tasks").get_by_role("link", name=reference).count() == 1
     assert_accessible(page, checked)
+
+    for path in ("/backoffice/offers/", "/backoffice/investigations/"):
+        page.goto(base_url + path)
+        assert_accessible(page, checked)
 
 
 def wrong_code(totp) -> str:
