@@ -56,6 +56,9 @@ def _validation_error(request, exc: ValidationError):
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
+    if request.path.startswith(GOVSTACK_PREFIX):  # called by systems, which do not sign in (docs/govstack.md)
+        message = "Give the calling system's API key or OAuth token in the Authorization header."
+        return _error(request, code="not_authenticated", message=message, status=401)
     return _error(request, code="not_authenticated", message="Sign in to continue.", status=401)
 
 

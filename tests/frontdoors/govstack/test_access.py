@@ -203,3 +203,21 @@ def test_systems_behind_a_mediator_are_rate_limited_each_not_by_the_mediators_ad
         assert [call(f"spoof-{n}", "10.9.9.9") for n in range(9)] == [200] * 8 + [429]
     finally:
         caches[settings.DIGIGOV_RATE_LIMIT_CACHE].clear()
+
+
+def test_every_call_of_a_system_is_recorded_and_strangers_are_told_how_to_authenticate(govstack_client_factory):
+    account, headers = govstack_client_factory(agency="SSA", apis=("registries",))
+    web = Client()
+    assert web.get("/api/govstack/registries/databases", headers=headers).status_code == 200
+    assert web.get("/api/govstack/registries/database/999999", headers=headers).status_code == 404
+    calls = list(identity_queries.api_calls_for_client(client=account.api_client))
+    assert [(c.method, c.path, c.status, c.via) for c in calls] == [
+        ("GET", "/api/govstack/registries/database/999999", 404, "api_key"),
+        ("GET", "/api/govstack/registries/databases", 200, "api_key"),
+    ]
+    anonymous = web.get("/api/govstack/registries/databases")
+    assert anonymous.status_code == 401
+    body = anonymous.json()
+    assert body["error"]["code"] == "not_authenticated"
+    assert body["detail"] == body["error"]["message"]
+    assert "API key" in body["detail"]
