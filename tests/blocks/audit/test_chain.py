@@ -283,3 +283,16 @@ def test_the_sealing_key_can_come_from_a_file(nation, settings, tmp_path):
     settings.DIGIGOV_SEALING_KEY_FILE = str(key_file)
     expected = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     assert public_key_bytes() == expected
+
+
+def test_two_far_apart_entries_swapped_are_named_as_reordered(sealed_log, monkeypatch):
+    from digigov.blocks.audit import queries
+
+    monkeypatch.setattr(queries, "_REORDER_WINDOW", 1)  # the two entries lie beyond the neighbours searched first
+    first, second = sealed_log[0].pk, sealed_log[5].pk
+    tamper("UPDATE audit_auditentry SET id = %s WHERE id = %s", [-1, first])
+    tamper("UPDATE audit_auditentry SET id = %s WHERE id = %s", [first, second])
+    tamper("UPDATE audit_auditentry SET id = %s WHERE id = %s", [second, -1])
+    code, output = verify()
+    assert code == 1
+    assert f"entry {first} was reordered: it holds the content of entry {second}" in output

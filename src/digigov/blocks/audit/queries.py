@@ -86,7 +86,9 @@ def _fail(result: Verification, *, entry_id: int, kind: str, problem: str, check
 
 
 def _reordered_from(fields: list, entry_id: int) -> int | None:
-    """The id of the entry whose place in the chain this row's content belongs to, if it was moved there."""
+    """The id of the entry whose place in the chain this row's content belongs to, if it was moved there: first
+    among the links near it (a swap of neighbours), then along the whole chain (a swap of far-apart entries).
+    Only ever run once tampering is found, so a full pass over the links is affordable."""
     before = list(
         ChainLink.objects.filter(entry_id__lte=entry_id)
         .order_by("-entry_id")
@@ -96,6 +98,17 @@ def _reordered_from(fields: list, entry_id: int) -> int | None:
     links = [*reversed(before), *after[:_REORDER_WINDOW]]
     if len(before) <= _REORDER_WINDOW:  # the window reaches the start of the chain
         links.insert(0, (None, integrity.GENESIS))
+    if (found := _content_place(fields, entry_id, links)) is not None:
+        return found
+    whole = itertools.chain(
+        [(None, integrity.GENESIS)],
+        _stream("SELECT entry_id, hash FROM audit_chainlink ORDER BY entry_id", []),
+    )
+    return _content_place(fields, entry_id, whole)
+
+
+def _content_place(fields: list, entry_id: int, links) -> int | None:
+    """Among consecutive (entry id, hash) links, the entry whose hash this content makes with its predecessor's."""
     for (_previous, previous_hash), (candidate, candidate_hash) in itertools.pairwise(links):
         if candidate != entry_id and integrity.entry_hash([candidate, *fields[1:]], bytes(previous_hash)) == bytes(
             candidate_hash
