@@ -2,8 +2,10 @@
 
 The chunk function travels to the workers by reference, so this module imports nothing from Django at load
 time: a Dask worker on another machine imports it, sets Django up from its own environment
-(DJANGO_SETTINGS_MODULE), and computes from the arrays it is sent. Workers never touch the database; the
-scanning process reads the registries and records the results.
+(DJANGO_SETTINGS_MODULE), and computes from the arrays it is sent, never touching the database; the scanning
+process reads the registries and records the results. Local worker processes read their chunks themselves, and
+on PostgreSQL also record them, each chunk in its own transaction, so that writing half a million offers is
+spread over the cores too (SQLite has one writer at a time: there the scanning process records).
 """
 
 import concurrent.futures
@@ -87,6 +89,31 @@ def chunk_read_evaluate_task(
         return chunk_evaluate(chunk=population, as_of=as_of)
     except Exception as error:
         raise RuntimeError(f"{type(error).__name__}: {error}") from None
+
+
+def chunk_read_evaluate_record_task(
+    scan_id: int,
+    index: int,
+    chunk_plan: tuple[str, int, int, int],
+    as_of: dt.date,
+    previous: tuple[numpy.ndarray, numpy.ndarray] | None,
+) -> int:
+    """Read, evaluate and record one chunk in the worker (PostgreSQL): its eligibility, offers and their events
+    commit in one transaction of the worker's own connection, as the scanning process would write them.
+    Returns the number of offers made."""
+    _django_ready()
+    from digigov.blocks.rules import actions, queries
+
+    person_ids, household_ids, eligible = chunk_read_evaluate_task(*chunk_plan, as_of)
+    return actions.scan_chunk_record(
+        scan=queries.scan_get(scan_id=scan_id),
+        index=index,
+        person_ids=person_ids,
+        household_ids=household_ids,
+        eligible=eligible,
+        previous=previous,
+        services=queries.services_by_scheme(),
+    )
 
 
 _inherited_connections: list[Any] = []

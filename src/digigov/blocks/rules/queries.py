@@ -28,6 +28,10 @@ def scan_latest_completed() -> Scan | None:
     return Scan.objects.filter(status=Scan.Status.COMPLETED).order_by("-finished_at", "-pk").first()
 
 
+def scan_get(*, scan_id: int) -> Scan:
+    return Scan.objects.get(pk=scan_id)
+
+
 def scan_unfinished() -> Scan | None:
     """The scan that was started and has not completed (interrupted, or still running elsewhere)."""
     return Scan.objects.filter(status=Scan.Status.RUNNING).order_by("-pk").first()

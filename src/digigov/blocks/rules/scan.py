@@ -1,12 +1,13 @@
 """Proactive offers: every scheme evaluated for the whole population, compared with the previous scan, and
 an offer for each person newly eligible.
 
-The population is planned into chunks of whole households (then people registered at no household). The
-scanning process reads each chunk's registry columns in bulk and sends the arrays to workers (local processes,
-or Dask distributed with a scheduler address), which build an OpenFisca simulation from arrays and compute
-every scheme at once: no per-person loop. Results come back as one bit mask per person and are recorded chunk
-by chunk, each in its own transaction with its offers and their events, so an interrupted scan resumes with
-the chunks it had not recorded.
+The population is planned into chunks of whole households (then people registered at no household). Each chunk's
+registry columns are read in bulk (by local worker processes themselves, or by the scanning process, which sends
+the arrays to a Dask distributed cluster), an OpenFisca simulation is built from arrays and every scheme is
+computed at once: no per-person loop. Results are one bit mask per person, recorded chunk by chunk, each in its
+own transaction with its offers and their events (on PostgreSQL by the local workers themselves, so writing is
+spread over the cores; otherwise by the scanning process), so an interrupted scan resumes with the chunks it had
+not recorded.
 """
 
 import datetime as dt
@@ -23,6 +24,7 @@ from digigov.blocks.rules import actions, queries
 from digigov.blocks.rules.distributed import (
     chunk_evaluate_task,
     chunk_portable,
+    chunk_read_evaluate_record_task,
     chunk_read_evaluate_task,
     runner_open,
 )
@@ -148,6 +150,9 @@ def scan_run(
     # worker may have no database at all, and a caller inside a transaction (a test) has data they cannot
     # see, so then this process reads and sends the arrays.
     workers_read = scheduler is None and not connection.in_atomic_block and not _in_memory_database()
+    # On PostgreSQL they record their chunks too, so the writing is spread over the cores as well; SQLite has
+    # one writer at a time, so there this process records what they send back.
+    workers_record = workers_read and connection.vendor == "postgresql"
     # Enough chunks in flight to keep every worker busy while the next one is read.
     in_flight_limit = 2 * getattr(runner, "workers", workers) + 1
     in_flight: dict[object, int] = {}
@@ -163,9 +168,13 @@ def scan_run(
 
         def fill() -> None:
             while len(in_flight) < in_flight_limit and (chunk := next(todo, None)) is not None:
-                if workers_read:
-                    task = (chunk_read_evaluate_task, chunk.kind, chunk.first_id, chunk.last_id, scan.chunk_size, as_of)
+                plan = (chunk.kind, chunk.first_id, chunk.last_id, scan.chunk_size)
+                if workers_record:
+                    task = (chunk_read_evaluate_record_task, scan.pk, chunk.index, plan, as_of, previous)
                     in_flight[runner.submit(*task)] = chunk.index
+                    continue
+                if workers_read:
+                    in_flight[runner.submit(chunk_read_evaluate_task, *plan, as_of)] = chunk.index
                     continue
                 population = chunk_read(
                     kind=chunk.kind, first_id=chunk.first_id, last_id=chunk.last_id, chunk_size=scan.chunk_size
@@ -190,7 +199,7 @@ def scan_run(
             for future in runner.first_completed(in_flight):
                 index = in_flight.pop(future)
                 try:
-                    person_ids, household_ids, eligible = future.result()
+                    result = future.result()
                 except Exception as error:
                     abandoned = actions.scan_abandon(scan=scan)
                     raise ScanFailed(
@@ -203,15 +212,19 @@ def scan_run(
                             else _("Run the same command again to resume."),
                         }
                     ) from error
-                offers += actions.scan_chunk_record(
-                    scan=scan,
-                    index=index,
-                    person_ids=person_ids,
-                    household_ids=household_ids,
-                    eligible=eligible,
-                    previous=previous,
-                    services=services,
-                )
+                if workers_record:
+                    offers += result  # recorded by the worker already
+                else:
+                    person_ids, household_ids, eligible = result
+                    offers += actions.scan_chunk_record(
+                        scan=scan,
+                        index=index,
+                        person_ids=person_ids,
+                        household_ids=household_ids,
+                        eligible=eligible,
+                        previous=previous,
+                        services=services,
+                    )
                 recorded += 1
                 bar.update(1)
                 if stop_after is not None and recorded >= stop_after:
