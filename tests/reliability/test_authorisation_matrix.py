@@ -97,7 +97,8 @@ RULES: dict[str, Rule] = {
     "api:service_get": Rule("govstack_service", allowed=SYSTEMS),
     "api:service_eforms": Rule("govstack_service", allowed=SYSTEMS),
     "api:eform_get": Rule("govstack_eform", allowed=SYSTEMS),
-    "api:application_submit": Rule("govstack_service", {"POST": lambda w: _application_body(w)}, allowed=SYSTEMS),
+    # Only the service's agency (and the agencies it names) may apply for a person: here the owner.
+    "api:application_submit": Rule("govstack_service", {"POST": lambda w: _application_body(w)}),
     # Public catalogue entries (not personal data): everyone may read them.
     "portal:kpi-detail": Rule("kpi", allowed=PUBLIC),
 }

@@ -501,3 +501,16 @@ def test_a_fixture_with_a_malformed_e_form_loads_nothing(operator, baby_bonus):
         fixture_load(caller=caller, data=fixture)
     assert set(refused.value.fields) == {"colour.choices", "size.field_type"}
     assert baby_bonus.fields.count() > 2
+
+
+def test_only_the_services_agency_and_the_agencies_it_names_may_apply_for_a_person(
+    api, govstack_client_factory, baby_bonus, nric
+):
+    # Baby Bonus (SSA) names the birth registry (REG): tell us once. The housing board's system may not apply.
+    _hsg, housing = govstack_client_factory(agency="HSG", apis=("registration",))
+    refused = _submit(api, housing, baby_bonus, nric)
+    _error(refused, 403, "not_permitted")
+    assert not Application.objects.filter(service=baby_bonus, submitted_by=_hsg).exists()
+    for agency in ("SSA", "REG"):
+        _account, headers = govstack_client_factory(agency=agency, apis=("registration",))
+        assert _submit(api, headers, baby_bonus, nric).status_code == 200

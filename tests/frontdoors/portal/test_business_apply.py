@@ -63,3 +63,17 @@ def test_applying_for_oneself_records_no_business(citizen, baby_bonus):
     page = signed_in_client(citizen).post(f"/services/{baby_bonus.slug}/apply/")
     assert page.status_code == 302
     assert Application.objects.get(account=citizen, service=baby_bonus, status="draft").business_id is None
+
+
+def test_an_application_started_for_a_business_stops_when_the_access_is_taken_back(business, citizen, access):
+    browser = acting_browser(citizen, business)
+    form_url = browser.post(f"/account/businesses/apply/{SERVICE}/")["Location"]
+    application = Application.objects.get(account=citizen, business_id=business.pk)
+    assert browser.get(form_url).status_code == 200
+    business_actions.employee_access_revoke(actor=business.owner, uen=business.uen, access_id=access.pk)
+    # Neither the draft nor its form open any more: the person no longer acts for the business in this service.
+    assert browser.get(f"/applications/{application.pk}/").status_code == 404
+    assert browser.get(form_url).status_code == 404
+    assert browser.post(form_url, {"action": "save"}).status_code == 404
+    application.refresh_from_db()
+    assert application.status == "draft"

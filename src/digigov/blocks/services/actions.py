@@ -67,6 +67,11 @@ def _actor_label(account: Any) -> str:
 def _require_applicant(*, account: Any, application: Application) -> None:
     if account.kind != "person" or application.account_id != account.pk:
         raise NotPermitted()
+    if application.business_id is not None:
+        # Acting for a business lasts only while the person still may: taking access back stops the next step.
+        context = business_context_by_id(account=account, business_id=application.business_id)
+        if context is None or not context.allows(service_slug=application.service.slug, role="applicant"):
+            raise NotPermitted(_("You may no longer apply for this business in this service."))
 
 
 def _form_fields(*, service: Service) -> list[FormField]:
@@ -651,9 +656,14 @@ def application_submit_for(
     is never decided automatically. `access` states the legal basis on which the system identified the person;
     it is recorded in their "who accessed my data". The application belongs to the person's own account when
     they have one (they follow it, answer questions and rate it in the portal), otherwise to the system's.
+    Only systems of the service's agency or of an agency it accepts submissions from may submit.
     Returns (application, created); a repeated idempotency key returns the first application."""
     if submitter is None or submitter.kind != "system":
         raise NotPermitted()
+    if submitter.agency_id != service.agency_id and submitter.agency.code not in service.accepts_submissions_from:
+        # Applying in someone's name reads their registry data and fills an agency's queue: only the service's own
+        # agency, and the agencies it names, may do it.
+        raise NotPermitted(_("This system may not apply for %(service)s.") % {"service": service.name})
     account = account_for_person(person_id=person_id) or submitter
     key = f"system:{submitter.pk}:{idempotency_key}" if idempotency_key else None
     if existing := _replayed(account=account, idempotency_key=key, service=service):

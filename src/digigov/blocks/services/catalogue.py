@@ -64,6 +64,8 @@ class ServiceEntry:
     offers_e_signature: bool = True
     scheme_key: str = ""  # rules/schemes.py key checked at application time
     auto_decide: bool = False  # approve at once when eligible on verified data alone
+    # Agencies whose calling systems may apply for a person, besides the service's own (docs/govstack.md).
+    accepts_submissions_from: tuple[str, ...] = ()
 
 
 def _verified(key: str, label: str, element: str, field_type: str = FieldType.TEXT, **kwargs: Any) -> Field:
@@ -109,6 +111,8 @@ SERVICES = [
     ServiceEntry(
         slug="baby-bonus", name="Baby Bonus", agency="SSA", sla_days=14,
         scheme_key="baby_bonus",
+        # Tell us once: the birth registry's system applies for the parents when the birth is registered.
+        accepts_submissions_from=("REG",),
         summary="A cash gift for your newborn and a matched savings account to help with the costs of raising "
                 "your child.",
         purpose="The Social Support Agency needs to know who you and your youngest child are, where you live "
@@ -437,7 +441,7 @@ def catalogue_load() -> None:
             "fee_cents": entry.fee_cents, "sla_days": entry.sla_days, "audience": entry.audience,
             "purpose": entry.purpose, "offers_e_payment": entry.offers_e_payment,
             "offers_e_signature": entry.offers_e_signature, "scheme_key": entry.scheme_key,
-            "auto_decide": entry.auto_decide,
+            "auto_decide": entry.auto_decide, "accepts_submissions_from": list(entry.accepts_submissions_from),
         })
         service.life_events.set([events[slug] for slug in entry.life_events])
         for order, form_field in enumerate(entry.fields, start=1):

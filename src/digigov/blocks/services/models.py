@@ -34,6 +34,9 @@ class Service(models.Model):
     scheme_key = models.CharField(max_length=40, blank=True, default="")
     # Approve at once an application the scheme finds eligible on verified data alone (an officer can reverse it).
     auto_decide = models.BooleanField(default=False)
+    # Codes of agencies whose calling systems may apply for a person (GovStack Registration), besides the service's
+    # own agency: e.g. the birth registry for Baby Bonus. Nobody else's systems may.
+    accepts_submissions_from = models.JSONField(default=list, blank=True)
     # Stable public identifiers for partner systems (GovStack Registration: serviceId, eFormId); the integer
     # key stays internal. The e-form is the service's FormField rows, versioned on each change of them.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

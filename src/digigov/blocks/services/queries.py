@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from digigov.blocks.consent.actions import access_record
+from digigov.blocks.identity.business_queries import business_context_by_id
 from digigov.blocks.identity.queries import officer_roles
 from digigov.blocks.registries.queries import AccessContext
 from digigov.blocks.services.eforms import eform_schema
@@ -84,9 +85,15 @@ def access_application(*, account: Any, application_id: Any) -> Application:
     if account is None or not account.is_authenticated or account.kind != "person":
         raise NotFound()
     try:
-        return Application.objects.select_related("service__agency").get(pk=application_id, account=account)
+        application = Application.objects.select_related("service__agency").get(pk=application_id, account=account)
     except (Application.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
+    if application.business_id is not None:
+        # A business's application is seen while the person may still act for the business in this service.
+        context = business_context_by_id(account=account, business_id=application.business_id)
+        if context is None or not context.allows(service_slug=application.service.slug, role="viewer"):
+            raise NotFound()
+    return application
 
 
 def applications_for_account(*, account: Any) -> QuerySet[Application]:
