@@ -293,16 +293,24 @@ DIGIGOV_UPLOAD_ALLOWED_TYPES = os.environ.get(
 ).split(",")
 # The virus scanner every upload passes (services/backends.py): a real engine's adapter in production.
 DIGIGOV_DOCUMENT_SCANNER = os.environ.get(
-    "DIGIGOV_DOCUMENT_SCANNER", "digigov.blocks.services.backends.AcceptingScanner"
+    "DIGIGOV_DOCUMENT_SCANNER",
+    "digigov.blocks.services.backends.ClamdScanner"
+    if DIGIGOV_ENV == "production"
+    else "digigov.blocks.services.backends.AcceptingScanner",
 )
+# ClamAV's daemon (ClamdScanner): host:port of its TCP socket, and how long one scan may take.
+DIGIGOV_CLAMD_ADDRESS = os.environ.get("DIGIGOV_CLAMD_ADDRESS", "127.0.0.1:3310")
+DIGIGOV_CLAMD_TIMEOUT = float(os.environ.get("DIGIGOV_CLAMD_TIMEOUT", "30"))
 
 # --- messaging: SMS provider and delivery callbacks (docs/govstack.md, "Messaging") ---
 # SMS goes to a provider over HTTP in Twilio's Messages API shape. The defaults point at the local stand-in that
 # `make demo` runs (python -m digigov.blocks.messaging.sms_standin), as the email defaults point at its SMTP server.
 DIGIGOV_SMS_BACKEND = os.environ.get("DIGIGOV_SMS_BACKEND", "digigov.blocks.messaging.backends.sms.HttpSmsGateway")
-DIGIGOV_SMS_URL = os.environ.get("DIGIGOV_SMS_URL", "http://127.0.0.1:8025")
-DIGIGOV_SMS_ACCOUNT = os.environ.get("DIGIGOV_SMS_ACCOUNT", "ACdigigovdemo")
-DIGIGOV_SMS_TOKEN = os.environ.get("DIGIGOV_SMS_TOKEN", "demo-token")
+# In production there are no defaults: an unset provider makes SMS deliveries fail visibly, never go to a stand-in.
+_sms_standin = DIGIGOV_ENV != "production"
+DIGIGOV_SMS_URL = os.environ.get("DIGIGOV_SMS_URL", "http://127.0.0.1:8025" if _sms_standin else "")
+DIGIGOV_SMS_ACCOUNT = os.environ.get("DIGIGOV_SMS_ACCOUNT", "ACdigigovdemo" if _sms_standin else "")
+DIGIGOV_SMS_TOKEN = os.environ.get("DIGIGOV_SMS_TOKEN", "demo-token" if _sms_standin else "")
 DIGIGOV_SMS_FROM = os.environ.get("DIGIGOV_SMS_FROM", "DigiGov")
 DIGIGOV_SMS_TIMEOUT = float(os.environ.get("DIGIGOV_SMS_TIMEOUT", "10"))
 # Delivery status callbacks to calling systems: how long one POST may take. Outside development, demo and tests
@@ -313,3 +321,10 @@ DIGIGOV_MESSAGING_CALLBACK_ALLOW_HTTP = DIGIGOV_ENV in {"development", "demo", "
 # --- identity: passkeys, signed-in sessions, self-service unlock (docs/identity.md) ---
 # Each signed-in session is recorded so the person can see and end it; the middleware needs request.user.
 MIDDLEWARE = [*MIDDLEWARE, "digigov.blocks.identity.middleware.SignedInSessionMiddleware"]
+
+# --- messaging: callback addresses ---
+# Delivery status callbacks go only to public addresses: the host is resolved when the endpoint is registered and
+# again before each POST, and a private, loopback, link-local or otherwise non-global address is refused, so a
+# calling system cannot make the worker post into the platform's own network. Development, the demo and the tests
+# run their receivers on this machine.
+DIGIGOV_MESSAGING_CALLBACK_ALLOW_PRIVATE = DIGIGOV_ENV in {"development", "demo", "test"}

@@ -7,7 +7,7 @@ import pytest
 
 from digigov.blocks.services.actions import document_upload
 from digigov.blocks.services.backends import EICAR, AcceptingScanner, EicarScanner
-from digigov.blocks.services.errors import DocumentInfected
+from digigov.blocks.services.errors import DocumentInfected, ScanUnavailable
 from digigov.blocks.services.models import Document
 from digigov.blocks.services.queries import document_content
 from digigov.platform.crypto import DecryptionFailed
@@ -77,3 +77,70 @@ def test_an_infected_upload_is_recorded_but_its_bytes_are_not_kept(owner, settin
     refused = Document.objects.get()
     assert (refused.scan_status, bytes(refused.content_encrypted), refused.scanner) == ("infected", b"", "eicar")
     assert not any(tmp_path.rglob("*"))
+
+
+class ClamdStandIn:
+    """A local stand-in for ClamAV's daemon speaking its INSTREAM protocol over TCP: it reassembles the chunks
+    and answers FOUND for the EICAR test file, OK otherwise (or closes at once, to play an engine that is down)."""
+
+    def __init__(self, *, broken: bool = False) -> None:
+        import socketserver
+        import struct
+        import threading
+
+        standin = self
+        self.received: list[bytes] = []
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                if broken:
+                    return
+                stream = self.request.makefile("rb")
+                assert stream.read(10) == b"zINSTREAM\0"
+                content = b""
+                while size := struct.unpack(">I", stream.read(4))[0]:
+                    content += stream.read(size)
+                standin.received.append(content)
+                found = EicarScanner().scan(content=content)
+                answer = b"stream: OK" if found.clean else b"stream: Eicar-Signature FOUND"
+                self.request.sendall(answer + b"\0")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.address = f"127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def clamd(settings):
+    standin = ClamdStandIn()
+    settings.DIGIGOV_DOCUMENT_SCANNER = "digigov.blocks.services.backends.ClamdScanner"
+    settings.DIGIGOV_CLAMD_ADDRESS = standin.address
+    yield standin
+    standin.close()
+
+
+def test_clamd_scans_each_upload_through_instream(owner, clamd):
+    big = b"%PDF-1.4\n" + bytes(range(256)) * 600  # several INSTREAM chunks
+    document = document_upload(owner=owner, filename="scan.pdf", content=big)
+    assert document.scanner == "clamd" and clamd.received == [big]
+    with pytest.raises(DocumentInfected):
+        document_upload(owner=owner, filename="invoice.pdf", content=EICAR)
+    refused = Document.objects.get(scan_status="infected")
+    assert refused.scanner == "clamd"
+
+
+def test_an_unreachable_scanner_refuses_the_upload_and_keeps_nothing(owner, settings):
+    broken = ClamdStandIn(broken=True)
+    settings.DIGIGOV_DOCUMENT_SCANNER = "digigov.blocks.services.backends.ClamdScanner"
+    settings.DIGIGOV_CLAMD_ADDRESS = broken.address
+    try:
+        with pytest.raises(ScanUnavailable):
+            document_upload(owner=owner, filename="scan.png", content=PNG)
+    finally:
+        broken.close()
+    assert not Document.objects.exists()

@@ -137,3 +137,15 @@ def test_a_jwks_is_required_unless_a_jwks_uri_is_given(oidc, owner):
     page = signed_in_client(owner).post(URL, edit_form(oidc, jwks="", jwks_uri="https://rp.example/jwks"))
     assert page.status_code == 302
     assert client_get(client_id="rp-one").jwks is None
+
+
+def test_a_new_purpose_ends_standing_consents_and_tokens_so_people_are_asked_again(oidc, owner, citizen):
+    from digigov.blocks.identity.oidc.queries import consent_current
+
+    access_token = a_token(oidc, citizen)
+    assert consent_current(account=citizen, client=oidc["client"]) is not None
+    signed_in_client(owner).post(URL, edit_form(oidc, purpose="To sell your details to advertisers."))
+    assert consent_current(account=citizen, client=oidc["client"]) is None
+    assert userinfo_status(access_token) == 401
+    entry = AuditEntry.objects.get(action="identity:oidc:client:update", object_id="rp-one")
+    assert entry.detail["consents_ended"] == 1

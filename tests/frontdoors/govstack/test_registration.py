@@ -514,3 +514,18 @@ def test_only_the_services_agency_and_the_agencies_it_names_may_apply_for_a_pers
     for agency in ("SSA", "REG"):
         _account, headers = govstack_client_factory(agency=agency, apis=("registration",))
         assert _submit(api, headers, baby_bonus, nric).status_code == 200
+
+
+def test_the_agency_reading_a_document_another_system_attached_is_recorded_for_the_applicant(
+    api, clinic, operator, baby_bonus, nric
+):
+    url = _upload(api, clinic[1], PDF).json()["url"]
+    file = _submit(api, clinic[1], baby_bonus, nric, documentUrls=[url]).json()
+    application = Application.objects.get(pk=file["fileId"])
+    reads = AccessRecord.objects.filter(person_id=application.applicant_id, elements=["application.documents"])
+    assert api.get(url, headers=clinic[1]).status_code == 200  # the uploader reads its own file: not a new read
+    assert not reads.exists()
+    assert api.get(url, headers=operator[1]).status_code == 200  # the deciding agency reads the applicant's file
+    record = reads.get()
+    assert record.agency.code == "SSA" and application.reference in record.purpose
+

@@ -255,3 +255,14 @@ def test_adding_a_passkey_needs_a_signed_in_account(nation):
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
     assert Client().get(reverse("portal:security"))["Location"].startswith(reverse("portal:sign-in"))
+
+
+@pytest.mark.parametrize("transports", [5, [["usb"]], {"usb": True}, ["usb", 7, None]])
+def test_odd_transports_from_a_browser_are_ignored_not_an_error(citizen, client_for, authenticator, transports):
+    browser = client_for(citizen)
+    options = post_json(browser, "passkey-register-options").json()
+    credential = authenticator.create(options)
+    credential["response"]["transports"] = transports
+    response = post_json(browser, "passkey-register", {"credential": credential, "name": "Key"})
+    assert response.status_code == 201, response.content
+    assert Passkey.objects.get(account=citizen).transports == (["usb"] if transports == ["usb", 7, None] else [])

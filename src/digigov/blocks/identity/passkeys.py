@@ -120,7 +120,10 @@ def registration_check(*, credential: Any, challenge: bytes) -> NewCredential:
         credential_id=bytes_to_base64url(verified.credential_id),
         public_key=verified.credential_public_key,
         sign_count=verified.sign_count,
-        transports=sorted({t for t in transports if t in TRANSPORTS}),
+        # Only known names count; anything else the browser sent (a number, nested lists) is ignored, never a 500.
+        transports=sorted({t for t in transports if isinstance(t, str) and t in TRANSPORTS})
+        if isinstance(transports, list)
+        else [],
         aaguid=str(verified.aaguid),
         backed_up=verified.credential_backed_up,
     )

@@ -2,6 +2,7 @@
 calling systems' documents, submissions and updates (GovStack Registration)."""
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,9 +20,16 @@ from digigov.blocks.identity.business_queries import business_context_by_id
 from digigov.blocks.identity.queries import account_for_person, officer_roles
 from digigov.blocks.registries.queries import AccessContext, elements_get, person_attributes_get
 from digigov.blocks.rules.eligibility import ELIGIBLE, eligibility_check
-from digigov.blocks.services.backends import document_scanner
+from digigov.blocks.services.backends import ScannerUnavailable, document_scanner
 from digigov.blocks.services.documents import content_type_of
-from digigov.blocks.services.errors import AlreadyDecided, DocumentInfected, IdempotencyKeyReused, NotYetDecided
+from digigov.blocks.services.errors import (
+    AlreadyDecided,
+    DocumentInfected,
+    DocumentTooLarge,
+    IdempotencyKeyReused,
+    NotYetDecided,
+    ScanUnavailable,
+)
 from digigov.blocks.services.events import (
     ApplicationDecided,
     ApplicationDecisionReversed,
@@ -49,6 +57,7 @@ from digigov.platform import outbox
 from digigov.platform.crypto import encrypt_bytes, row_context
 from digigov.platform.errors import Conflict, NotPermitted, ValidationFailed
 
+logger = logging.getLogger(__name__)
 EDITABLE = {ApplicationStatus.DRAFT}
 # Who may work on an agency's applications: its officers, and its calling systems (GovStack Registration
 # operators), each with a deciding role.
@@ -570,6 +579,10 @@ def _document_refuse(*, owner: Any, filename: str, content: bytes, scanner: str,
         )
 
 
+def document_too_large_message() -> str:
+    return _("The file must be smaller than %(size)s KB") % {"size": settings.DIGIGOV_UPLOAD_MAX_SIZE // 1024}
+
+
 def document_upload(*, owner: Any, filename: str, content: bytes) -> Document:
     """Keep an uploaded file for an application that is yet to name it. The file is checked for size, for
     viruses and for its type, in that order (an infected file is recorded as refused whatever its type), and
@@ -577,13 +590,14 @@ def document_upload(*, owner: Any, filename: str, content: bytes) -> Document:
     filename = Path(str(filename or "")).name.strip()[:255] or "document"
     if not content:
         raise ValidationFailed(fields={"file": _("The file is empty")})
-    limit = settings.DIGIGOV_UPLOAD_MAX_SIZE
-    if len(content) > limit:
-        raise ValidationFailed(
-            fields={"file": _("The file must be smaller than %(size)s MB") % {"size": limit // (1024 * 1024)}}
-        )
+    if len(content) > settings.DIGIGOV_UPLOAD_MAX_SIZE:
+        raise DocumentTooLarge(fields={"file": document_too_large_message()})
     scanner = document_scanner()
-    result = scanner.scan(content=content)
+    try:
+        result = scanner.scan(content=content)
+    except ScannerUnavailable:
+        logger.exception("virus scanner unavailable")  # the operator must see it; the sender gets a clear retry
+        raise ScanUnavailable() from None
     if not result.clean:
         _document_refuse(owner=owner, filename=filename, content=content, scanner=scanner.name, threat=result.threat)
         raise DocumentInfected(fields={"file": str(DocumentInfected.default_message)})

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from digigov.platform.errors import Conflict, ValidationFailed
+from digigov.platform.errors import Conflict, DomainError, ValidationFailed
 
 
 class AlreadyDecided(Conflict):
@@ -21,3 +21,15 @@ class IdempotencyKeyReused(Conflict):
 class DocumentInfected(ValidationFailed):
     code = "document_infected"
     default_message = _("The file contains a virus and was not accepted.")
+
+
+class DocumentTooLarge(ValidationFailed):
+    code = "request_too_large"
+    status = 413
+    default_message = _("The file is too large.")
+
+
+class ScanUnavailable(DomainError):
+    code = "scan_unavailable"
+    status = 503
+    default_message = _("The file could not be checked for viruses just now. Please try again in a few minutes.")

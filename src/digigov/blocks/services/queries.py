@@ -284,14 +284,34 @@ def application_document_ids(*, application: Application) -> list[str]:
 
 
 def access_document(*, account: Any, document_id: Any) -> Document:
-    """A clean document the calling system uploaded, or one attached to an application it may see."""
+    """A clean document the calling system uploaded, or one attached to an application it may see; reading one
+    another system uploaded about the applicant is recorded in their "who accessed my data"."""
     if account is None or account.kind != "system":
         raise NotFound()
     visible = Q(owner=account) | Q(application__in=_files_visible_to(account=account))
     try:
-        return Document.objects.filter(visible, scan_status=ScanStatus.CLEAN).get(pk=document_id)
+        document = (
+            Document.objects.select_related("application__service")
+            .filter(visible, scan_status=ScanStatus.CLEAN)
+            .get(pk=document_id)
+        )
     except (Document.DoesNotExist, ValueError, TypeError, ValidationError):
         raise NotFound() from None
+    application = document.application
+    if application is not None and document.owner_id != account.pk:
+        # Someone else's file about the applicant (a birth certificate, a payslip): a read of their data.
+        access_record(
+            person_id=application.applicant_id,
+            elements=["application.documents"],
+            context=AccessContext(
+                accessor=account,
+                agency=account.agency,
+                purpose=_("Read a document of application %(reference)s") % {"reference": application.reference},
+                service_ref=f"service:{application.service.slug}",
+                legal_basis=_("Your application %(reference)s") % {"reference": application.reference},
+            ),
+        )
+    return document
 
 
 def document_content(*, document: Document) -> bytes:

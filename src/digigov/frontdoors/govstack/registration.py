@@ -13,6 +13,7 @@ import datetime as dt
 import uuid
 from typing import Any, Literal
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -22,9 +23,16 @@ from django.utils.translation import gettext_lazy
 from ninja import Field, File, Header, Path, Query, Router, Schema
 from ninja.files import UploadedFile
 
-from digigov.blocks.registries.queries import agency_get, person_attributes_get, person_id_by_national_id
+from digigov.blocks.registries.queries import (
+    agency_get,
+    person_attributes_get,
+    person_id_by_national_id,
+    person_is_synthetic,
+    synthetic_person_ids,
+)
 from digigov.blocks.services import actions as services_actions
 from digigov.blocks.services import queries as services_queries
+from digigov.blocks.services.errors import DocumentTooLarge
 from digigov.blocks.workflow import actions as workflow_actions
 from digigov.blocks.workflow import queries as workflow_queries
 from digigov.frontdoors.govstack.access import Caller, GovStackAuth, caller_context
@@ -261,8 +269,9 @@ def _document_ids(urls: list[str] | None) -> list[uuid.UUID]:
     return ids
 
 
-def _person_id(national_id: str) -> int:
-    person_id = person_id_by_national_id(national_id=national_id)
+def _person_id(caller: Caller, national_id: str) -> int:
+    # A sandbox system's real person gets the answer for an unknown number (docs/govstack.md "Sandbox systems").
+    person_id = person_id_by_national_id(national_id=national_id, synthetic_only=caller.sandbox)
     if person_id is None:
         raise ValidationFailed(fields={"applicantId": _("No person has this national ID number")})
     return person_id
@@ -398,7 +407,12 @@ def document_upload(
 ):
     # Files come as multipart file parts; the spec also shows them as base64 text, so a text part named
     # `file` is decoded as base64. One document per request.
-    uploads = [(f.name or "document", f.read()) for f in file or []]
+    parts = list(file or [])
+    if len(parts) > 1:
+        raise ValidationFailed(fields={"file": _("Send exactly one file")})
+    if any(f.size > settings.DIGIGOV_UPLOAD_MAX_SIZE for f in parts):  # before reading it into memory
+        raise DocumentTooLarge(fields={"file": services_actions.document_too_large_message()})
+    uploads = [(f.name or "document", f.read()) for f in parts]
     for text in request.POST.getlist("file"):
         try:
             uploads.append(("document", base64.b64decode(text, validate=True)))
@@ -441,7 +455,7 @@ def application_submit(
 ):
     caller = _caller(request)
     service = _service(serviceId)
-    person_id = _person_id(body.applicantId)
+    person_id = _person_id(caller, body.applicantId)
     answers = {key: _plain(value) for key, value in ((body.formData and body.formData.data) or {}).items()}
     application, _created = services_actions.application_submit_for(
         submitter=caller.account,
@@ -504,13 +518,17 @@ def application_list(
         service = services_queries.service_by_public_id(public_id=serviceId) if serviceId else None
     except NotFound:
         return []  # filters that match nothing give the spec's empty array
-    person_id = person_id_by_national_id(national_id=applicantId) if applicantId else None
+    person_id = (
+        person_id_by_national_id(national_id=applicantId, synthetic_only=caller.sandbox) if applicantId else None
+    )
     if applicantId and person_id is None:
         return []
     files = services_queries.application_file_list(
         account=caller.account, service=service, person_id=person_id,
         order_by=_order(page.sortBy, page.sortOrder, _APPLICATION_SORT),
     )
+    if caller.sandbox:
+        files = files.filter(applicant_id__in=synthetic_person_ids())
     applications = list(files[page.firstResult:page.firstResult + page.maxResult])
     tasks = workflow_queries.tasks_for_applications(application_ids=[a.pk for a in applications])
     national_ids: dict[int, str] = {}
@@ -549,11 +567,19 @@ def _file_list_item(application: Any, task: Any, national_id: str) -> dict:
     }
 
 
+def _reachable(caller: Caller, applicant_id: int) -> bool:
+    """Whether the caller may see a file about this applicant: a sandbox system sees synthetic people only."""
+    return not caller.sandbox or person_is_synthetic(person_id=applicant_id)
+
+
 def _file(caller: Caller, file_id: str) -> Any:
     try:
-        return services_queries.access_application_file(account=caller.account, file_id=file_id)
+        application = services_queries.access_application_file(account=caller.account, file_id=file_id)
     except NotFound:
-        raise NotFound(_("Application file was not found")) from None
+        application = None
+    if application is None or not _reachable(caller, application.applicant_id):
+        raise NotFound(_("Application file was not found"))
+    return application
 
 
 @router.get(
@@ -622,21 +648,26 @@ def task_list(
     application_id = None
     if fileId:
         try:
-            application_id = services_queries.access_application_file(account=caller.account, file_id=fileId).pk
+            application_id = _file(caller, fileId).pk
         except NotFound:
             return []
     tasks = workflow_queries.task_list_for_system(
         account=caller.account, task_id=mainTaskId or None, application_id=application_id, assignee=assigneeId,
         order_by=_order(page.sortBy, page.sortOrder, _TASK_SORT),
     )
+    if caller.sandbox:
+        tasks = tasks.filter(application__applicant_id__in=synthetic_person_ids())
     return [_task_out(t) for t in tasks[page.firstResult:page.firstResult + page.maxResult]]
 
 
 def _task(caller: Caller, task_id: str, message: str) -> Any:
     try:
-        return workflow_queries.access_task_for_system(account=caller.account, task_id=task_id)
+        task = workflow_queries.access_task_for_system(account=caller.account, task_id=task_id)
     except NotFound:
-        raise NotFound(message) from None
+        task = None
+    if task is None or not _reachable(caller, task.application.applicant_id):
+        raise NotFound(message)
+    return task
 
 
 @router.get(
@@ -816,7 +847,7 @@ def fixture_load(*, caller: Caller, data: dict) -> dict[str, int]:
         file_id = _fixture_uuid(entry.get("fileId"))
         answers = {k: _plain(v) for k, v in (entry.get("formData") or {}).get("data", {}).items()}
         services_actions.application_submit_for(
-            submitter=actor, service=service, person_id=_person_id(entry["applicantId"]), answers=answers,
+            submitter=actor, service=service, person_id=_person_id(caller, entry["applicantId"]), answers=answers,
             document_ids=[],
             access=caller_context(
                 caller, purpose=_("Load example applications"),

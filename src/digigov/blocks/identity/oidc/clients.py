@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from digigov.blocks.audit.actions import entry_record
-from digigov.blocks.identity.models import OidcAccessToken, OidcClient, OidcPushedRequest
+from digigov.blocks.identity.models import OidcAccessToken, OidcClient, OidcConsent, OidcPushedRequest
 from digigov.blocks.identity.oidc.actions import registration_problems
 from digigov.blocks.identity.queries import officer_roles
 from digigov.platform.errors import NotFound, ValidationFailed
@@ -46,8 +46,9 @@ def client_update(
     jwks: dict | None,
     jwks_uri: str,
 ) -> OidcClient:
-    """Change a relying party's registration. Narrowing what it may receive (scopes, redirect URIs) also ends
-    its current tokens and pending requests, so nothing is released under the old registration."""
+    """Change a relying party's registration. Narrowing what it may receive (scopes, redirect URIs) or changing
+    its keys also ends its current tokens and pending requests, so nothing is released under the old
+    registration; changing its purpose also ends people's standing consents, so each is asked again."""
     client = _owned_client(actor=actor, client_id=client_id)
     errors = registration_problems(
         purpose=purpose,
@@ -74,13 +75,21 @@ def client_update(
     for field, value in new.items():
         setattr(client, field, value)
     client.save(update_fields=list(EDITABLE))
-    ended = _tokens_end(client) if narrowed else 0
+    # People agreed to a purpose: a new one needs their agreement again. New keys may answer a compromise: the
+    # tokens issued to whoever held the old ones end too.
+    reagree = "purpose" in changed
+    ended = _tokens_end(client) if narrowed or reagree or {"jwks", "jwks_uri"} & set(changed) else 0
+    consents_ended = (
+        OidcConsent.objects.filter(client=client, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        if reagree
+        else 0
+    )
     entry_record(
         actor=actor,
         action="identity:oidc:client:update",
         object_type="oidc_client",
         object_id=client.client_id,
-        detail={"changed": changed, "scopes": scopes, "tokens_revoked": ended},
+        detail={"changed": changed, "scopes": scopes, "tokens_revoked": ended, "consents_ended": consents_ended},
     )
     return client
 
