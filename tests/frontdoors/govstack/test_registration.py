@@ -170,7 +170,10 @@ def test_a_system_submits_an_application_for_a_person_as_the_portal_would(api, c
     assert file["applicationData"]["applicantId"] == nric
     application = Application.objects.get(pk=file["fileId"])
     assert application.submitted_by == clinic[0] and application.reference
-    assert application.answers["declaration"] == {"value": "yes", "source": "entered"}
+    # The clinic's answers are shown as given by its agency, not as the applicant's own.
+    assert application.answers["declaration"] == {
+        "value": "yes", "source": "agency", "agency": "REG", "agency_name": clinic[0].agency.name
+    }
     assert Event.objects.filter(type="application.submitted", payload__application_id=file["fileId"]).exists()
     # The clinic identified the person by national ID on a stated legal basis; the person sees it.
     record = AccessRecord.objects.filter(person_id=application.applicant_id, accessor_id=clinic[0].pk).first()

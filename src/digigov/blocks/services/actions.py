@@ -298,6 +298,12 @@ def _submit(
     )
     if errors:
         raise ValidationFailed(fields=errors)
+    if account.kind == "system":
+        # A calling system's answers are its agency's, not the applicant's own words: say so wherever shown.
+        for key, answer in cleaned.items():
+            if answer.get("source") == "entered":
+                cleaned[key] = {**answer, "source": "agency", "agency": account.agency.code,
+                                "agency_name": account.agency.name}
     now = timezone.now()
     application.answers = cleaned
     application.eligibility = _eligibility(application=application, fields=fields)
