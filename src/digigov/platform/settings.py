@@ -313,9 +313,10 @@ DIGIGOV_SMS_ACCOUNT = os.environ.get("DIGIGOV_SMS_ACCOUNT", "ACdigigovdemo" if _
 DIGIGOV_SMS_TOKEN = os.environ.get("DIGIGOV_SMS_TOKEN", "demo-token" if _sms_standin else "")
 DIGIGOV_SMS_FROM = os.environ.get("DIGIGOV_SMS_FROM", "DigiGov")
 DIGIGOV_SMS_TIMEOUT = float(os.environ.get("DIGIGOV_SMS_TIMEOUT", "10"))
-# Delivery status callbacks to calling systems: how long one POST may take. Outside development, demo and tests
-# the callback address must be https, so the signed status reports are not readable on the way.
-DIGIGOV_MESSAGING_CALLBACK_TIMEOUT = float(os.environ.get("DIGIGOV_MESSAGING_CALLBACK_TIMEOUT", "10"))
+# Delivery status callbacks to calling systems: how long one POST may take (at most 5 s: callbacks share the
+# worker). Outside development, demo and tests the callback address must be https, so the signed status reports
+# are not readable on the way.
+DIGIGOV_MESSAGING_CALLBACK_TIMEOUT = float(os.environ.get("DIGIGOV_MESSAGING_CALLBACK_TIMEOUT", "5"))
 DIGIGOV_MESSAGING_CALLBACK_ALLOW_HTTP = DIGIGOV_ENV in {"development", "demo", "test"}
 
 # --- identity: passkeys, signed-in sessions, self-service unlock (docs/identity.md) ---

@@ -295,3 +295,45 @@ def test_the_openapi_document_describes_the_govstack_operations_with_their_schem
     single_op = document["paths"][f"{BASE}/send/email/single"]["post"]
     assert set(single_op["responses"]) >= {"200", "405"}
     assert single_op["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/EmailIn")
+
+
+@pytest.mark.parametrize("copies", [{"emailCC": "me@caller.example"}, {"emailBCC": "me@caller.example"}])
+def test_copies_of_an_email_to_the_address_on_record_are_refused(system, nation, copies):
+    _account, headers = system
+    body = single(recipient={"nationalId": nation.demo_citizen_national_id, **copies})
+    del body["recipientInfo"]["email"]
+    response = post("/send/email/single", body, headers)
+    assert response.status_code == 405  # the copy would show the person's registered address
+    assert "recipients.0.emailCC" in response.json()["error"]["fields"]
+    assert not SendRequest.objects.exists() and not AccessRecord.objects.filter(accessor_id=_account.pk).exists()
+
+
+def test_a_batch_with_copies_to_an_address_on_record_is_refused(system, nation):
+    _account, headers = system
+    recipients = batch_of({"email": "one@example.org"},
+                          {"nationalId": nation.demo_citizen_national_id, "emailBCC": "me@caller.example"})
+    body = {"recipientInfo": {"batchEmailAsBase64": recipients}, "emailContent": {"title": "T", "content": "C"}}
+    response = post("/send/email/batch", body, headers)
+    assert response.status_code == 405
+    assert "recipients.1.emailCC" in response.json()["error"]["fields"]
+    assert not SendRequest.objects.exists()
+
+
+def test_copies_are_allowed_when_the_caller_gives_the_address_itself(system, nation, smtp_server, deliver_events):
+    _account, headers = system
+    body = single(recipient={"nationalId": nation.demo_citizen_national_id, "emailCC": "me@caller.example"})
+    assert post("/send/email/single", body, headers).status_code == 200
+    deliver_events()
+    assert sorted(smtp_server.messages[0].rcpt_tos) == ["me@caller.example", "parent@example.org"]
+
+
+def test_the_email_status_counts_emails_only_not_the_inbox_copy(system, citizen, nation, smtp_server, deliver_events):
+    _account, headers = system
+    body = single(recipient={"nationalId": nation.demo_citizen_national_id})
+    del body["recipientInfo"]["email"]
+    uid = post("/send/email/single", body, headers).json()["requestUid"]
+    assert Dispatch.objects.filter(request_id=uid).count() == 2  # email and inbox
+    deliver_events()
+    response = Client().get(f"{BASE}/status/email?status=delivered&status=processing",
+                            headers={**headers, "requestUid": uid})
+    assert response.json() == {"delivered": 1, "processing": 0}

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from digigov.blocks.consent.models import AccessRecord
 from digigov.blocks.messaging.models import Dispatch, Message, Template
 from digigov.blocks.messaging.tasks import scheduled_sends_release
 from digigov.blocks.registries.queries import person_contact_get
@@ -50,11 +51,27 @@ def put_template(headers: dict, key: str, **body):
                         headers=headers)
 
 
-def test_the_platform_templates_are_listed(system):
+def test_a_system_lists_only_its_agencys_templates(system, govstack_client_factory):
     _account, headers = system
+    put_template(headers, "ssa-appointment")
+    _other, other_headers = govstack_client_factory(agency="HSG", apis=("messaging",))
+    put_template(other_headers, "hsg-viewing")
     response = Client().get(f"{BASE}/templates", headers=headers)
     assert response.status_code == 200
-    assert "application-received" in {t["key"] for t in response.json()}
+    assert {t["key"] for t in response.json()} == {"ssa-appointment"}  # not the platform's, not HSG's
+
+
+@pytest.mark.parametrize("key", ["application-received", "hsg-viewing"])
+def test_a_system_cannot_send_the_platforms_or_another_agencys_template(system, govstack_client_factory, key):
+    _account, headers = system
+    _other, other_headers = govstack_client_factory(agency="HSG", apis=("messaging",))
+    put_template(other_headers, "hsg-viewing")
+    Template.objects.get_or_create(key="application-received", language="en",
+                                   defaults={"subject": "S {{ name }}", "body": "B"})
+    response = send(headers, {"template": key, "channels": ["email"], "recipients": [{"email": "a@example.org"}]})
+    assert response.status_code == 400
+    assert "template" in response.json()["error"]["fields"]
+    assert not Dispatch.objects.exists()
 
 
 def test_a_system_creates_and_changes_its_agencys_templates_only(system):
@@ -119,6 +136,36 @@ def test_a_person_named_by_national_id_gets_email_sms_and_the_inbox_from_the_reg
     assert message.deliveries.get().channel == "inbox"
 
 
+def test_the_registry_name_is_not_sent_to_an_address_the_caller_chose(
+    system, citizen, nation, smtp_server, sms_provider, deliver_events
+):
+    account, headers = system
+    full_name = person_contact_get(person_id=citizen.person_id)["full_name"]
+    response = send(headers, {
+        "subject": "Dear {{ name }}", "body": "Hello {{ name }}.", "channels": ["email", "sms"],
+        "recipients": [{"nationalId": nation.demo_citizen_national_id, "email": "me@caller.example",
+                        "phone": "+6580000001"}],
+    })
+    assert response.status_code == 202, response.json()
+    deliver_events()
+    [sent] = smtp_server.messages
+    assert sent.rcpt_tos == ["me@caller.example"]
+    assert email.message_from_bytes(sent.content)["Subject"].strip() == "Dear"
+    assert [s.body for s in sms_provider.messages] == ["Hello ."]
+    assert full_name not in sent.content.decode()
+    # Nothing was read from the registry for it: the caller gave every address and no name was needed.
+    assert not AccessRecord.objects.filter(person_id=citizen.person_id, accessor_id=account.pk).exists()
+
+
+def test_the_callers_own_name_personalises_a_message_to_an_address_it_chose(system, nation, smtp_server,
+                                                                             deliver_events):
+    _account, headers = system
+    send(headers, {"subject": "Dear {{ name }}", "body": "B", "channels": ["email"], "recipients": [
+        {"nationalId": nation.demo_citizen_national_id, "email": "me@caller.example", "name": "Ana"}]})
+    deliver_events()
+    assert email.message_from_bytes(smtp_server.messages[0].content)["Subject"] == "Dear Ana"
+
+
 def test_a_scheduled_message_goes_out_only_when_due(system, smtp_server, deliver_events):
     _account, headers = system
     send_at = timezone.now() + dt.timedelta(days=1)
@@ -173,9 +220,7 @@ def test_after_five_failed_attempts_the_message_is_reported_not_sent(system, sms
         retries_due()
     [dispatch] = status_of(headers, uid)["recipients"]
     assert (dispatch["status"], dispatch["attempts"]) == ("failed", 5)
-    govstack = Client().get(f"{BASE}/status/email?status=notSent&status=deferred",
-                            headers={**headers, "requestUid": uid})
-    assert govstack.json() == {"notSent": 1, "deferred": 0}
+    assert status_of(headers, uid)["counts"]["failed"] == 1
     assert sms_provider.messages == []
 
 

@@ -5,10 +5,12 @@ and checks each signature as an integrator would, with nothing but hmac and the 
 import hashlib
 import hmac
 import json
+import socket
 
 import pytest
 from django.test import Client
 
+from digigov.blocks.messaging.actions import callback_timeout
 from digigov.blocks.messaging.models import CallbackEndpoint
 from digigov.platform.models import Event
 from tests.blocks.messaging.standins import callback_receiver_running, sms_provider_running
@@ -155,3 +157,87 @@ def test_a_removed_endpoint_gets_no_more_reports(system, callback_receiver, smtp
     deliver_events()
     assert callback_receiver.received == []
 
+
+
+@pytest.mark.parametrize("url", [
+    "https://127.0.0.1/hook", "https://localhost/hook", "https://10.1.2.3/hook", "https://192.168.0.7/hook",
+    "https://169.254.169.254/latest/meta-data", "https://[::1]/hook", "https://[::ffff:127.0.0.1]/hook",
+    "https://0.0.0.0/hook", "https://name-that-does-not-resolve.invalid/hook", "https://8.8.8.8:99999/hook",
+])
+def test_an_endpoint_that_is_not_on_the_public_internet_is_refused(system, settings, url):
+    _account, headers = system
+    settings.DIGIGOV_MESSAGING_CALLBACK_ALLOW_PRIVATE = False
+    response = register(headers, url)
+    assert response.status_code == 400, response.json()
+    assert "url" in response.json()["error"]["fields"]
+    assert not CallbackEndpoint.objects.exists()
+
+
+def test_an_endpoint_at_a_public_address_is_accepted(system, settings):
+    _account, headers = system
+    settings.DIGIGOV_MESSAGING_CALLBACK_ALLOW_PRIVATE = False
+    assert register(headers, "https://8.8.8.8/hook").status_code == 200
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """What the name `receiver.example` resolves to, as a DNS server would answer; other names resolve as usual.
+    Counts the look-ups of that name."""
+    real = socket.getaddrinfo
+    answers = {"address": "127.0.0.1", "lookups": 0}
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != "receiver.example":
+            return real(host, port, *args, **kwargs)
+        answers["lookups"] += 1
+        return real(answers["address"], port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
+
+
+def test_a_name_that_resolves_to_a_private_address_by_send_time_gets_no_report(
+    system, settings, callback_receiver, dns, smtp_server, deliver_events
+):
+    _account, headers = system
+    settings.DIGIGOV_MESSAGING_CALLBACK_ALLOW_PRIVATE = False
+    port = callback_receiver.url.rsplit(":", 1)[1]
+    dns["address"] = "93.184.216.34"  # public when registered ...
+    assert register(headers, f"http://receiver.example:{port}/hook").status_code == 200
+    dns["address"] = "127.0.0.1"  # ... and rebound to this machine afterwards
+    send_single(headers)
+    deliver_events()
+    assert callback_receiver.received == []
+    assert len(smtp_server.messages) == 1
+    failed = Event.objects.get(type="messaging.dispatch_status_changed")
+    assert failed.dispatched_at is None and "public internet" in failed.last_error
+
+
+def test_the_report_goes_to_the_address_that_was_checked_under_the_registered_name(
+    system, callback_receiver, dns, smtp_server, deliver_events
+):
+    _account, headers = system
+    port = callback_receiver.url.rsplit(":", 1)[1]
+    secret = register(headers, f"http://receiver.example:{port}/hook").json()["secret"]
+    send_single(headers)
+    deliver_events()
+    [report] = callback_receiver.received
+    assert report.headers["host"] == f"receiver.example:{port}" and verified(report, secret)["status"] == "sent"
+    assert dns["lookups"] == 1  # resolved once, to check it; the connection went to that answer
+
+
+def test_a_callback_may_take_at_most_five_seconds_whatever_the_setting(settings):
+    settings.DIGIGOV_MESSAGING_CALLBACK_TIMEOUT = 60
+    assert callback_timeout() == 5
+    settings.DIGIGOV_MESSAGING_CALLBACK_TIMEOUT = 2
+    assert callback_timeout() == 2
+
+
+def test_a_redirect_is_a_failed_report_not_followed(system, callback_receiver, smtp_server, deliver_events):
+    _account, headers = system
+    register(headers, callback_receiver.url)
+    callback_receiver.statuses = [302]
+    send_single(headers)
+    deliver_events()
+    assert len(callback_receiver.received) == 1
+    assert "302" in Event.objects.get(type="messaging.dispatch_status_changed").last_error

@@ -5,12 +5,15 @@ reported back to the caller in signed callbacks."""
 import datetime as dt
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import re
 import secrets
 import smtplib
+import socket
+import ssl
 import time
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +21,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet
 from django.template import Context, Engine, TemplateSyntaxError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +38,7 @@ from digigov.blocks.messaging.models import (
     SendRequest,
     Template,
 )
+from digigov.blocks.messaging.queries import template_usable
 from digigov.blocks.messaging.templates_catalogue import TEMPLATES
 from digigov.blocks.registries.queries import person_attributes_get, person_id_by_national_id
 from digigov.platform import outbox
@@ -94,12 +99,44 @@ def message_create(
     return message
 
 
+# Two workers can be handed the same event (the outbox delivers at least once, and its row lock ends before the
+# subscribers run), so an email or SMS is claimed, by one conditional UPDATE, before any network I/O: only the
+# worker whose UPDATE changed the row sends. The claim lapses after CLAIM_LEASE, well beyond the SMTP and SMS
+# timeouts (10 s each), so only a worker that died mid-send leaves its claim to lapse, and the send is retried.
+CLAIM_LEASE = dt.timedelta(minutes=2)
+
+
+class SendClaimed(Exception):
+    """Another worker is sending this now. Raised, not returned, so the outbox offers the event again after its
+    back-off: by then the send is finished (nothing left to do) or, if that worker died, its claim has lapsed."""
+
+
+def _claim(*, pending: QuerySet) -> bool:
+    now = timezone.now()
+    lapsed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    return pending.filter(lapsed).update(claimed_until=now + CLAIM_LEASE) == 1
+
+
+def delivery_claim(*, delivery_id: int) -> bool:
+    """Claim a pending email of a platform message for sending; False when it is not pending or another worker
+    holds it."""
+    return _claim(pending=Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING))
+
+
+def dispatch_claim(*, dispatch_id: Any) -> bool:
+    """Claim a pending dispatch for sending; False when it is not pending or another worker holds it."""
+    return _claim(pending=Dispatch.objects.filter(pk=dispatch_id, status=Dispatch.Status.PENDING))
+
+
 def email_delivery_send(*, delivery_id: int, sender: Any) -> Delivery:
     """Send one queued email. Runs outside any transaction (network I/O); the status update is its own
-    small transaction. A delivery already sent is not sent again."""
+    small transaction. A delivery already sent, or being sent by another worker, is not sent again."""
+    claimed = delivery_claim(delivery_id=delivery_id)
     delivery = Delivery.objects.select_related("message").get(pk=delivery_id)
-    if delivery.status != Delivery.Status.PENDING:
-        return delivery
+    if not claimed:
+        if delivery.status != Delivery.Status.PENDING:
+            return delivery
+        raise SendClaimed(f"email delivery {delivery_id}")
     try:
         sender.send(
             to=delivery.address, subject=delivery.message.subject, body=delivery.message.body,
@@ -108,12 +145,12 @@ def email_delivery_send(*, delivery_id: int, sender: Any) -> Delivery:
     except Exception as exc:
         attempts = delivery.attempts + 1
         Delivery.objects.filter(pk=delivery.pk).update(
-            attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:1000],
+            attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:1000], claimed_until=None,
             status=Delivery.Status.FAILED if attempts >= 5 else Delivery.Status.PENDING,
         )
         raise
     Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING).update(
-        status=Delivery.Status.SENT, sent_at=timezone.now(), attempts=delivery.attempts + 1
+        status=Delivery.Status.SENT, sent_at=timezone.now(), attempts=delivery.attempts + 1, claimed_until=None
     )
     delivery.refresh_from_db()
     return delivery
@@ -171,11 +208,39 @@ def _origin(url: str) -> tuple[str, str]:
 
 def callback_url_check(*, url: str) -> None:
     """A callback address must be absolute, and https outside development (the reports it receives are signed,
-    not encrypted)."""
+    not encrypted); and its host must resolve to public addresses only (callback_addresses)."""
     scheme, netloc = _origin(url)
     allowed = {"https", "http"} if settings.DIGIGOV_MESSAGING_CALLBACK_ALLOW_HTTP else {"https"}
     if scheme not in allowed or not netloc or len(url) > 500:
         raise ValidationFailed(fields={"url": _("Give an absolute https address of at most 500 characters.")})
+    if not settings.DIGIGOV_MESSAGING_CALLBACK_ALLOW_PRIVATE:
+        # Where private addresses are allowed (a developer's own receiver) there is nothing to check yet; each
+        # POST still resolves the host, as it must to connect.
+        callback_addresses(url=url)
+
+
+def callback_addresses(*, url: str) -> list[str]:
+    """The addresses `url`'s host resolves to, to connect to exactly these. Refused unless every one is global:
+    otherwise a calling system could make the worker post into the platform's own network (cloud metadata,
+    the database, admin ports), by registering such an address or by a name that resolves to one. Checked at
+    registration and again before each POST, as the name's answer may change in between."""
+    parts = urlsplit(url)
+    reason = _("Give an address on the public internet.")
+    refused = ValidationFailed(reason, fields={"url": reason})
+    if not parts.hostname:
+        raise refused  # getaddrinfo would answer this machine's own addresses for no name at all
+    try:
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (ValueError, OSError, UnicodeError):  # a bad port, a name that does not resolve, a malformed name
+        raise refused from None
+    # An IPv6 answer may carry a zone ("fe80::1%eth0"); the address itself decides.
+    addresses = list(dict.fromkeys(info[4][0].split("%")[0] for info in found))
+    if not settings.DIGIGOV_MESSAGING_CALLBACK_ALLOW_PRIVATE and not all(
+        ipaddress.ip_address(address).is_global for address in addresses
+    ):
+        raise refused
+    return addresses
 
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")  # the international form SMS providers take
@@ -210,12 +275,14 @@ def request_create(
                 raise Conflict(_("This idempotency key was already used for a different request."))
             return existing, False
     if template_key:
-        template = (
+        # A system sends its own agency's templates only, not the platform's (whose wording is the government
+        # speaking to every citizen) nor another agency's; one that is not its own is answered as missing.
+        template = template_usable(agency=agency, key=template_key) and (
             Template.objects.filter(key=template_key, language=language).first()
             or Template.objects.filter(key=template_key, language="en").first()
         )
-        if template is None:
-            raise ValidationFailed(fields={"template": _("There is no template with this key.")})
+        if not template:
+            raise ValidationFailed(fields={"template": _("Your agency has no template with this key.")})
         subject, body = template.subject, template.body
     if callback_url:
         endpoint = CallbackEndpoint.objects.filter(account=account).first()
@@ -276,12 +343,23 @@ def _dispatches_for(
             raise ValidationFailed(fields={
                 f"recipients.{position}.nationalId": _("No person is registered with this national ID number.")
             })
-        elements = ["person.full_name"]
+        # Registry values only ever go to the person's own registry addresses (and inbox). Copies of an email
+        # to the registry address would show the address to whoever the caller copies in; and the registry's name
+        # in a message to an address the caller chose would hand the caller the name for a national ID number.
+        from_registry = not (
+            ("email" in channels and recipient.email) or ("sms" in channels and recipient.phone)
+        )
+        if "email" in channels and not recipient.email and (recipient.cc or recipient.bcc):
+            raise ValidationFailed(fields={f"recipients.{position}.emailCC": _(
+                "Copies cannot go with an email to the address on record; give the email address yourself."
+            )})
+        elements = ["person.full_name"] if personalise and from_registry and not recipient.name else []
         elements += ["person.email"] if "email" in channels and not recipient.email else []
         elements += ["person.mobile"] if "sms" in channels and not recipient.phone else []
-        # The one path to a person's data: this read is recorded for the person to see.
-        found = {k: v.value for k, v in person_attributes_get(
-            person_id=person_id, elements=elements, access=access).items()}
+        if elements:
+            # The one path to a person's data: this read is recorded for the person to see.
+            found = {k: v.value for k, v in person_attributes_get(
+                person_id=person_id, elements=elements, access=access).items()}
     name = recipient.name or found.get("person.full_name") or ""
     if personalise:
         context = {**recipient.personalisation, "name": name}
@@ -331,9 +409,12 @@ def dispatch_send(*, dispatch_id: Any, email_sender: Any, sms_gateway: SmsGatewa
     records the outcome in a small one of its own; a dispatch no longer pending is not sent again. A transient
     failure is recorded and re-raised, so the worker retries the event later; after MAX_SEND_ATTEMPTS, or when
     the relay or provider refuses the address itself, the dispatch is final."""
+    claimed = dispatch_claim(dispatch_id=dispatch_id)
     dispatch = Dispatch.objects.select_related("request").get(pk=dispatch_id)
-    if dispatch.status != Dispatch.Status.PENDING:
-        return dispatch
+    if not claimed:
+        if dispatch.status != Dispatch.Status.PENDING:
+            return dispatch
+        raise SendClaimed(f"dispatch {dispatch_id}")
     if dispatch.channel == Dispatch.Channel.INBOX:
         return _inbox_deliver(dispatch=dispatch)
     attempts = dispatch.attempts + 1
@@ -353,7 +434,7 @@ def dispatch_send(*, dispatch_id: Any, email_sender: Any, sms_gateway: SmsGatewa
         if attempts >= MAX_SEND_ATTEMPTS:
             return _dispatch_finish(dispatch=dispatch, status=Dispatch.Status.FAILED, attempts=attempts, error=exc)
         Dispatch.objects.filter(pk=dispatch.pk, status=Dispatch.Status.PENDING).update(
-            attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:1000]
+            attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:1000], claimed_until=None
         )
         raise
     return _dispatch_finish(
@@ -367,7 +448,7 @@ def _dispatch_finish(
     message: Message | None = None,
 ) -> Dispatch:
     changed = Dispatch.objects.filter(pk=dispatch.pk, status=Dispatch.Status.PENDING).update(
-        status=status, attempts=attempts, provider_ref=provider_ref[:100], message=message,
+        status=status, attempts=attempts, provider_ref=provider_ref[:100], message=message, claimed_until=None,
         last_error=f"{type(error).__name__}: {error}"[:1000] if error else "",
         sent_at=timezone.now() if status == Dispatch.Status.SENT else None,
     )
@@ -450,13 +531,47 @@ def signature_header(*, secret: str, body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={digest}"
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A callback goes only to the registered origin: a redirect elsewhere is a failed delivery, not followed.
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
+# Callbacks run in the worker's loop, so a slow receiver delays every other event behind it: one POST may take at
+# most this long, whatever DIGIGOV_MESSAGING_CALLBACK_TIMEOUT says.
+CALLBACK_TIMEOUT_MAX = 5.0
 
 
-_callback_opener = urllib.request.build_opener(_NoRedirects)
+def callback_timeout() -> float:
+    return min(settings.DIGIGOV_MESSAGING_CALLBACK_TIMEOUT, CALLBACK_TIMEOUT_MAX)
+
+
+class CallbackRefused(Exception):
+    """The receiver answered other than 2xx (a redirect included: a callback goes only to the registered origin,
+    never where a redirect points); the worker retries the report."""
+
+
+class _PinnedConnection(http.client.HTTPConnection):
+    """HTTP to `addresses` (those callback_addresses checked), with the URL's host in the Host header: resolving
+    the name again when connecting could answer a different, internal address (DNS rebinding)."""
+
+    def __init__(self, host: str, port: int | None, *, addresses: list[str], timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.addresses = addresses
+
+    def _socket(self) -> socket.socket:
+        failure: OSError | None = None
+        for address in self.addresses:
+            try:
+                return socket.create_connection((address, self.port), self.timeout)
+            except OSError as exc:
+                failure = exc
+        raise failure or OSError("no address")
+
+    def connect(self) -> None:
+        self.sock = self._socket()
+
+
+class _PinnedTlsConnection(_PinnedConnection):
+    default_port = http.client.HTTPS_PORT
+
+    def connect(self) -> None:
+        # The certificate is verified for the host name, though the connection goes to the checked address.
+        self.sock = ssl.create_default_context().wrap_socket(self._socket(), server_hostname=self.host)
 
 
 def callback_post(*, event_id: str, dispatch_id: Any, status: str, occurred_at: dt.datetime) -> bool:
@@ -480,15 +595,23 @@ def callback_post(*, event_id: str, dispatch_id: Any, status: str, occurred_at: 
     url = dispatch.request.callback_url
     if not url or _origin(url) != _origin(endpoint.url):
         url = endpoint.url
-    request = urllib.request.Request(  # noqa: S310
-        url, data=body, method="POST",
-        headers={
-            "Content-Type": "application/json", "User-Agent": "DigiGov-Callbacks/1",
-            "X-DigiGov-Signature": signature_header(secret=secret, body=body, timestamp=int(time.time())),
-        },
-    )
-    with _callback_opener.open(request, timeout=settings.DIGIGOV_MESSAGING_CALLBACK_TIMEOUT):
-        return True
+    parts = urlsplit(url)
+    kind = _PinnedTlsConnection if parts.scheme.lower() == "https" else _PinnedConnection
+    receiver = kind(parts.hostname, parts.port, addresses=callback_addresses(url=url), timeout=callback_timeout())
+    try:
+        receiver.request(
+            "POST", parts._replace(scheme="", netloc="", fragment="").geturl() or "/", body=body,
+            headers={
+                "Content-Type": "application/json", "User-Agent": "DigiGov-Callbacks/1",
+                "X-DigiGov-Signature": signature_header(secret=secret, body=body, timestamp=int(time.time())),
+            },
+        )
+        answer = receiver.getresponse()
+        if not 200 <= answer.status < 300:
+            raise CallbackRefused(f"HTTP {answer.status} from the callback address")
+    finally:
+        receiver.close()
+    return True
 
 
 @transaction.atomic

@@ -55,6 +55,9 @@ class Delivery(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
+    # A worker claims a pending email before it talks to the relay (actions.CLAIM_LEASE); another worker that
+    # got the same event skips it until the claim lapses, which it does only if the first worker died.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -132,6 +135,7 @@ class Dispatch(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
     provider_ref = models.CharField(max_length=100, blank=True, default="")  # e.g. the SMS provider's message id
+    claimed_until = models.DateTimeField(null=True, blank=True)  # as Delivery.claimed_until
     message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -60,15 +60,21 @@ def reply_count(*, request: SendRequest) -> int:
     return request.replies.count()
 
 
-def template_list() -> QuerySet[Template]:
-    return Template.objects.order_by("key", "language")
+def template_prefix(*, agency: Any) -> str:
+    """An agency's templates are named "<agency code>-...": its systems may send and change those only."""
+    return f"{agency.code.lower()}-"
 
 
-def template_get(*, key: str, language: str) -> Template:
-    template = Template.objects.filter(key=key, language=language).first()
-    if template is None:
-        raise NotFound()
-    return template
+def template_usable(*, agency: Any, key: str) -> bool:
+    return key.startswith(template_prefix(agency=agency))
+
+
+def template_list(*, agency: Any | None = None) -> QuerySet[Template]:
+    """All templates, or with `agency` those its systems may use."""
+    templates = Template.objects.all()
+    if agency is not None:
+        templates = templates.filter(key__startswith=template_prefix(agency=agency))
+    return templates.order_by("key", "language")
 
 
 def callback_endpoint_get(*, account: Any) -> CallbackEndpoint:

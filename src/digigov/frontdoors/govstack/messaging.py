@@ -27,6 +27,7 @@ from pydantic import AfterValidator, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from digigov.blocks.messaging import actions, queries
+from digigov.blocks.registries.queries import person_id_by_national_id
 from digigov.frontdoors.govstack.access import Caller, GovStackAuth, caller_context
 from digigov.platform.errors import DomainError, NotPermitted, ValidationFailed
 
@@ -150,7 +151,8 @@ class RecipientInfo(Schema):
     nationalId: str | None = Field(
         None, max_length=40,
         description="DigiGov extension: the recipient's national ID number; the message also lands in their "
-        "portal inbox, and the registry's email address is used when `email` is left out.",
+        "portal inbox, and the registry's email address is used when `email` is left out (then without "
+        "`emailCC` / `emailBCC`, which would show that address).",
     )
 
     @model_validator(mode="after")
@@ -309,6 +311,20 @@ def _access(caller: Caller) -> Any:
     )
 
 
+def _sandbox_recipients_check(caller: Caller, recipients: list[actions.Recipient]) -> None:
+    """A sandbox system messages synthetic people only: a real person named by national ID gets the answer the
+    messaging block gives for a number nobody has (docs/govstack.md "Sandbox systems")."""
+    if not caller.sandbox:
+        return
+    for position, recipient in enumerate(recipients):
+        if recipient.national_id and person_id_by_national_id(
+            national_id=recipient.national_id, synthetic_only=True
+        ) is None:
+            raise ValidationFailed(fields={
+                f"recipients.{position}.nationalId": _("No person is registered with this national ID number.")
+            })
+
+
 def _as_invalid_input(exc: DomainError) -> InvalidInput:
     return InvalidInput(exc.message, fields=exc.fields)
 
@@ -319,6 +335,7 @@ def _send(
 ) -> Status:
     caller = _caller(request)
     try:
+        _sandbox_recipients_check(caller, recipients)
         sent, _created = actions.request_create(
             account=caller.account, agency=caller.agency, kind=kind, recipients=recipients,
             channels=["email", "inbox"] if any(r.national_id for r in recipients) else ["email"],
@@ -382,7 +399,7 @@ def callback_email(request: HttpRequest, body: CallbackContent, headers: Header[
 def get_email_status(request: HttpRequest, filters: Query[EmailStatusQuery], headers: Header[RequestUidHeader]):
     """How many of the request's emails are in each asked-for status."""
     sent = queries.access_send_request(agency=_caller(request).agency, request_id=headers.requestUid)
-    counts = queries.request_status_counts(request=sent)
+    counts = queries.request_status_counts(request=sent, channel="email")
     return Status(200, {_GOVSTACK_KEYS.get(s, s): counts[_GOVSTACK_COUNTS[s]] for s in filters.status})
 
 
@@ -398,7 +415,11 @@ def _phone(value: str) -> str:
 
 
 class MessageRecipientIn(Schema):
-    nationalId: str | None = Field(None, max_length=40, description="Name, email and mobile come from the registry")
+    nationalId: str | None = Field(
+        None, max_length=40,
+        description="The registry supplies the email and mobile left out, and the name only when it supplies every "
+        "address",
+    )
     email: Email | None = None
     phone: Annotated[str, Field(max_length=40), AfterValidator(_phone)] | None = None
     name: str | None = Field(None, max_length=200)
@@ -483,20 +504,23 @@ API_ERRORS = {400: MessagingError, 401: MessagingError, 403: MessagingError}
              summary="Send a message (templates, channels, personalisation, scheduling)")
 def message_send(request: HttpRequest, body: MessageIn, idempotency_key: str = IDEMPOTENCY_KEY):
     """One message to each recipient on each channel; `{{ placeholders }}` are filled per recipient from its
-    `personalisation` (and `name`). Recipients named by national ID get the registry's name and addresses (the
-    read is recorded for them to see) and, with the inbox channel, the message in their portal inbox. A retry with
+    `personalisation` (and `name`). Recipients named by national ID get the registry's addresses the request
+    leaves out, and its name only when every address is the registry's (the read is recorded for them to see),
+    and, with the inbox channel, the message in their portal inbox. A retry with
     the same `Idempotency-Key` returns the first request and sends nothing again; the same key with a different
     request is 409."""
     caller = _caller(request)
+    recipients = [
+        actions.Recipient(
+            email=r.email or "", phone=r.phone or "", name=r.name or "", national_id=r.nationalId or "",
+            personalisation=r.personalisation,
+        )
+        for r in body.recipients
+    ]
+    _sandbox_recipients_check(caller, recipients)
     sent, created = actions.request_create(
         account=caller.account, agency=caller.agency, kind="message", channels=body.channels,
-        recipients=[
-            actions.Recipient(
-                email=r.email or "", phone=r.phone or "", name=r.name or "", national_id=r.nationalId or "",
-                personalisation=r.personalisation,
-            )
-            for r in body.recipients
-        ],
+        recipients=recipients,
         template_key=body.template or "", language=body.language, subject=body.subject or "", body=body.body or "",
         personalise=True, send_at=body.sendAt, callback_url=body.callbackUrl or "", idempotency_key=idempotency_key,
         access=_access(caller),
@@ -529,17 +553,20 @@ class MessageTemplateOut(Schema):
 def _template_key_check(*, caller: Caller, key: str) -> None:
     # The platform's own templates (acknowledgements, decisions) speak to every citizen: a calling system may
     # create and change only its agency's templates, named "<agency code>-...".
-    if not key.startswith(f"{caller.agency.code.lower()}-"):
+    if not queries.template_usable(agency=caller.agency, key=key):
         raise NotPermitted(
-            _("Template keys of your agency start with %(prefix)s.") % {"prefix": f"{caller.agency.code.lower()}-"}
+            _("Template keys of your agency start with %(prefix)s.")
+            % {"prefix": queries.template_prefix(agency=caller.agency)}
         )
 
 
 @router.get(
-    "/templates", response={200: list[MessageTemplateOut], **API_ERRORS}, tags=DIGIGOV, summary="Message templates"
+    "/templates", response={200: list[MessageTemplateOut], **API_ERRORS}, tags=DIGIGOV,
+    summary="Your agency's message templates",
 )
 def template_list(request: HttpRequest):
-    return Status(200, list(queries.template_list()))
+    """The templates your systems may send: your agency's own, whose keys start with its code and "-"."""
+    return Status(200, list(queries.template_list(agency=_caller(request).agency)))
 
 
 @router.put(
