@@ -46,9 +46,10 @@ def rows_total() -> int:
 def _batch_rewrite(*, column: keys.BlindIndexColumn, after: int, batch: int) -> tuple[int, int, int]:
     """Recompute the next batch after id `after`; returns (last id seen, rows checked, indexes rewritten)."""
     table, index, source = _names(column)
+    sparse = f"AND {index} <> '' " if column.sparse else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, {index}, {source} FROM {table} WHERE id > %s ORDER BY id LIMIT %s",  # noqa: S608
+            f"SELECT id, {index}, {source} FROM {table} WHERE id > %s {sparse}ORDER BY id LIMIT %s",  # noqa: S608
             [after, batch],
         )
         rows = [(row_id, old, bytes(value)) for row_id, old, value in cursor.fetchall()]

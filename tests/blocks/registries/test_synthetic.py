@@ -9,7 +9,7 @@ from digigov.blocks.registries import catalogue
 from digigov.blocks.registries import national_id as nid
 from digigov.blocks.registries.bindings import MONTHLY_INCOME_CONTEXT, NATIONAL_ID_CONTEXT
 from digigov.blocks.registries.models import Address, Agency, Business, BusinessRole, DataElement, Household, Person
-from digigov.blocks.registries.synthetic import Batch, NationGenerator
+from digigov.blocks.registries.synthetic import COLUMNS, Batch, NationGenerator
 from digigov.platform.crypto import decrypt_text, row_context
 from digigov.platform.keys import DataKeyInUse
 
@@ -21,6 +21,7 @@ P = {name: i for i, name in enumerate([
     "id", "national_id_encrypted", "national_id_index", "full_name", "sex", "date_of_birth", "ethnic_group",
     "citizenship", "marital_status", "education", "employment_status", "occupation", "monthly_income_encrypted",
     "household", "household_role", "mother", "father", "email", "mobile", "source_agency", "verified_at",
+    "synthetic",
 ])}
 
 
@@ -173,6 +174,12 @@ def test_businesses_have_unique_uens_owners_and_employees(nation_rows):
     assert roles["director"] and roles["employee"]
     pairs = [(row[1], row[2], row[3]) for row in nation_rows.business_roles]
     assert len(pairs) == len(set(pairs))
+
+
+def test_every_generated_person_and_business_is_marked_synthetic(nation_rows):
+    assert list(P) == COLUMNS[Person]  # the row layout these tests read is the one the loader writes
+    assert {row[P["synthetic"]] for row in nation_rows.persons} == {True}
+    assert {row[COLUMNS[Business].index("synthetic")] for row in nation_rows.businesses} == {True}
 
 
 @pytest.mark.django_db

@@ -221,3 +221,10 @@ def test_every_call_of_a_system_is_recorded_and_strangers_are_told_how_to_authen
     assert body["error"]["code"] == "not_authenticated"
     assert body["detail"] == body["error"]["message"]
     assert "API key" in body["detail"]
+
+
+def test_a_call_to_an_api_the_system_may_not_use_is_refused_and_recorded(govstack_client_factory):
+    account, headers = govstack_client_factory(agency="SSA", apis=("messaging",))
+    assert Client().get("/api/govstack/registries/databases", headers=headers).status_code == 403
+    [call] = identity_queries.api_calls_for_client(client=account.api_client)
+    assert (call.path, call.status) == ("/api/govstack/registries/databases", 403)

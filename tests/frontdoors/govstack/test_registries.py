@@ -9,6 +9,7 @@ from django.test import Client
 
 from digigov.blocks.audit.models import AuditEntry
 from digigov.blocks.consent import queries as consent_queries
+from digigov.blocks.registries.models import RegistryRecord
 from digigov.frontdoors.govstack.access import Caller
 from digigov.frontdoors.govstack.registries import fixture_load
 from digigov.platform.errors import ValidationFailed
@@ -141,10 +142,11 @@ def test_modify_refuses_a_bad_request_with_field_errors(client, headers, body, f
 def test_a_schema_change_that_breaks_records_lists_them(client, headers, mcts):
     create(client, headers, ID="A1", child={"firstName": "Usha"}, visits=2)
     create(client, headers, ID="A2", child={"firstName": "Ravi"})
+    breaking = RegistryRecord.objects.get(key="A2")
     stricter = {**MCTS_SCHEMA, "required": ["child", "visits"]}
     response = post(client, f"{BASE}/database/modify", {"code": "MCTS", "schema": stricter}, headers)
     assert response.status_code == 400
-    assert list(response.json()["error"]["fields"]) == ["records.A2"]
+    assert list(response.json()["error"]["fields"]) == [f"records.{breaking.pk}"]
 
 
 def test_another_agency_does_not_see_the_registry(client, hsg_headers, mcts, headers):
@@ -194,8 +196,9 @@ def test_create_is_audited_as_the_calling_system_and_announced(client, headers, 
     create(client, headers, child={"firstName": "Usha"})
     entry = AuditEntry.objects.filter(action="registries:record:create").latest("id")
     event = Event.objects.filter(type="registries.record.changed").latest("id")
+    record = RegistryRecord.objects.get(key="MCTS1")
     assert entry.actor_id == ssa[0].pk
-    assert (event.payload["key"], event.payload["change"]) == ("MCTS1", "create")
+    assert (event.payload["record_id"], event.payload["change"]) == (str(record.pk), "create")
     assert "Usha" not in json.dumps(entry.detail) + json.dumps(event.payload)
 
 

@@ -65,10 +65,6 @@ def api_client_by_token(*, token: str, scope: str) -> ApiClient | None:
     )
 
 
-def api_client_for_oidc_client(*, oidc_client_id: int) -> ApiClient | None:
-    return ApiClient.objects.select_related("account").filter(oidc_client_id=oidc_client_id).first()
-
-
 def api_calls_for_client(*, client: ApiClient) -> QuerySet[ApiCall]:
     return ApiCall.objects.filter(client=client).order_by("-at", "-id")
 

@@ -19,6 +19,5 @@ class RegistryDatabaseChanged:
 class RegistryRecordChanged:
     type: ClassVar[str] = "registries.record.changed"
     database_id: int
-    record_id: str
-    key: str
+    record_id: str  # the record's UUID; never its key, which may be personal data
     change: str  # created / updated / deleted

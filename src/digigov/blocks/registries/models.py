@@ -116,6 +116,9 @@ class Person(models.Model):
     mobile = models.CharField(max_length=20, blank=True, default="")
     source_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     verified_at = models.DateTimeField()
+    # Made up by the synthetic nation seed (synthetic.py), not a real resident: the only people sandbox
+    # relying parties and sandbox calling systems may reach (docs/identity.md "Sandbox clients").
+    synthetic = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.full_name
@@ -131,6 +134,7 @@ class Business(models.Model):
     address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="businesses")
     source_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     verified_at = models.DateTimeField()
+    synthetic = models.BooleanField(default=False)  # made up by the synthetic nation seed, as Person.synthetic
 
     class Meta:
         verbose_name_plural = "businesses"
@@ -215,12 +219,16 @@ class RegistryRecord(models.Model):
 
 
 class RegistrySecret(models.Model):
-    """One sensitive field of a registry record (its schema says `"classification": "sensitive"`), encrypted at
-    rest and bound to this row (platform.crypto); the record's content holds the other fields."""
+    """One sensitive or national ID field of a registry record (its schema says `"classification": "sensitive"`
+    or `"nationalId": true`), encrypted at rest and bound to this row (platform.crypto); the record's content
+    holds the other fields."""
 
     record = models.ForeignKey(RegistryRecord, on_delete=models.CASCADE, related_name="secrets")
     path = models.TextField()  # the field's path in the content, as a JSON list of names
     value_encrypted = models.BinaryField()
+    # Blind index of the national ID field's value (registry_queries.NATIONAL_ID_INDEX_CONTEXT), for equality
+    # queries on it; empty for the other encrypted fields, which are never queried.
+    value_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["record", "path"], name="registry_secret_once")]

@@ -29,6 +29,8 @@ class AccessContext:
     # An investigation's read, kept from the person until this date (consent.actions.access_record checks it).
     hidden_until: dt.date | None = None
     hidden_reason: str = ""
+    # A sandbox client's read: only synthetic people may be read, a real person is "not found".
+    synthetic_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,17 +61,29 @@ def elements_get(*, keys: Sequence[str]) -> dict[str, DataElement]:
     return {e.key: e for e in DataElement.objects.select_related("owner_agency").filter(key__in=keys)}
 
 
-def person_id_by_national_id(*, national_id: str) -> int | None:
-    """Finds a person by national ID through the blind index; the number itself is never queried."""
+def person_id_by_national_id(*, national_id: str, synthetic_only: bool = False) -> int | None:
+    """Finds a person by national ID through the blind index; the number itself is never queried.
+
+    With `synthetic_only` (a sandbox client asking) a real person is not found, exactly like an unknown number:
+    a sandbox must not learn who is registered."""
     if not nid.is_valid(national_id):
         return None
-    return (
-        Person.objects.filter(
-            national_id_index__in=blind_indexes(value=nid.normalise(national_id), context=NATIONAL_ID_CONTEXT)
-        )
-        .values_list("id", flat=True)
-        .first()
+    people = Person.objects.filter(
+        national_id_index__in=blind_indexes(value=nid.normalise(national_id), context=NATIONAL_ID_CONTEXT)
     )
+    if synthetic_only:
+        people = people.filter(synthetic=True)
+    return people.values_list("id", flat=True).first()
+
+
+def person_is_synthetic(*, person_id: int) -> bool:
+    """Whether the person was made up by the synthetic nation seed; false for real and unknown people alike."""
+    return Person.objects.filter(pk=person_id, synthetic=True).exists()
+
+
+def synthetic_person_ids() -> QuerySet[Person]:
+    """The ids of the synthetic people, as a subquery (`applicant_id__in=...`) for a sandbox client's lists."""
+    return Person.objects.filter(synthetic=True).values("id")
 
 
 def _person_view(*, person_id: int, with_business: bool = True) -> PersonView:
@@ -147,6 +161,8 @@ def person_attributes_get(
     """Verified values of `elements` for a person. Records the read unless the reader is the person."""
     from digigov.blocks.consent import actions as consent_actions
 
+    if access.synthetic_only and not person_is_synthetic(person_id=person_id):
+        raise NotFound()  # the same answer as for nobody, whichever path the sandbox came by
     view = _person_view(person_id=person_id, with_business=any(e.startswith("business.") for e in elements))
     values = _verified_values(view=view, elements=elements)
     accessor = access.accessor

@@ -3,7 +3,7 @@ Schema, changes or deletes it, and creates, updates and deletes its records. Eac
 its audit entry and outbox event. Audit entries name fields, never their values: the values are personal data."""
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +25,7 @@ from digigov.blocks.registries.registry_queries import (
     VERSION,
     access_database,
     contents_of,
+    national_id_index,
     reads_record,
     record_by_identifier,
     record_content,
@@ -38,6 +39,10 @@ from digigov.platform.errors import Conflict, NotFound, ValidationFailed
 # hidden behind it.
 RESERVED_CODES = {"mypersonaldatausage"}
 MAX_KEY_LENGTH = 200
+# RegistryDatabase.name and .group_name: PostgreSQL refuses longer text outright (SQLite would store it).
+MAX_NAME_LENGTH = 200
+# One createEntries request is one transaction holding the registry's lock: bounded, so it cannot hold it long.
+MAX_ENTRIES = 500
 
 
 def _id_sequence_reset() -> None:
@@ -78,11 +83,10 @@ def _record_written(
         action=f"registries:record:{change}",
         object_type="registry_record",
         object_id=record.pk,
-        detail={"database": database.pk, "code": database.code, "key": record.key, "fields": sorted(fields)},
+        # The record's UUID (object_id) names it, never its key: a key may be personal data.
+        detail={"database": database.pk, "code": database.code, "fields": sorted(fields)},
     )
-    outbox.publish(
-        RegistryRecordChanged(database_id=database.pk, record_id=str(record.pk), key=record.key, change=change)
-    )
+    outbox.publish(RegistryRecordChanged(database_id=database.pk, record_id=str(record.pk), change=change))
 
 
 def _key_of(*, schema: Mapping[str, Any], content: Mapping[str, Any]) -> str:
@@ -123,20 +127,33 @@ def _key_conflict(*, database: RegistryDatabase) -> Conflict:
 
 
 def _content_store(*, schema: Mapping[str, Any], record: RegistryRecord, content: dict, new: bool = False) -> None:
-    """Save the record: its content without the sensitive fields, and each of those encrypted in a row of its own,
-    bound to that row."""
-    public, taken = schemas.content_split(content=content, paths=schemas.sensitive_paths(schema=schema))
+    """Save the record: its content without the sensitive and national ID fields, and each of those encrypted in a
+    row of its own, bound to that row; the national ID field with the blind index its queries match."""
+    public, taken = schemas.content_split(content=content, paths=schemas.encrypted_paths(schema=schema))
+    indexed = schemas.indexed_path(schema=schema)
+    if isinstance(taken.get(indexed), str) and taken[indexed]:
+        # In its normal form, so that the index is that of the stored text: `keys rotate-index` recomputes it so.
+        taken[indexed] = nid.normalise(taken[indexed])
     record.content = public
     record.save(force_insert=new)
     if not new:
         RegistrySecret.objects.filter(record=record).delete()
     if not taken:
         return
+    plaintexts = [json.dumps(value) for value in taken.values()]
     secrets = RegistrySecret.objects.bulk_create(
-        [RegistrySecret(record=record, path=json.dumps(list(path)), value_encrypted=b"") for path in taken]
+        [
+            RegistrySecret(
+                record=record,
+                path=json.dumps(list(path)),
+                value_encrypted=b"",
+                value_index=national_id_index(plaintext=plaintext) if path == indexed and taken[path] else "",
+            )
+            for path, plaintext in zip(taken, plaintexts, strict=True)
+        ]
     )
     ciphertexts = encrypt_many(
-        plaintexts=[json.dumps(value) for value in taken.values()],
+        plaintexts=plaintexts,
         contexts=[row_context(context=SECRET_CONTEXT, row_id=secret.pk) for secret in secrets],
     )
     for secret, ciphertext in zip(secrets, ciphertexts, strict=True):
@@ -171,12 +188,13 @@ def _records_revalidate(*, database: RegistryDatabase, schema: Mapping[str, Any]
     errors: dict[str, str] = {}
     changed: list[tuple[RegistryRecord, dict]] = []
     owners: dict[str, str] = {}
-    encryption_changes = schemas.sensitive_paths(schema=schema) != schemas.sensitive_paths(schema=database.schema)
+    encryption_changes = schemas.encrypted_paths(schema=schema) != schemas.encrypted_paths(schema=database.schema)
     records = RegistryRecord.objects.filter(database=database).order_by("created_at", "id").iterator()
     for batch in _batches(records):
         contents = contents_of(database=database, records=batch)
         for record in batch:
-            label = record.key or str(record.pk)
+            # Errors name records by UUID: their keys may be personal data, and field names end up in logs.
+            label = str(record.pk)
             content = contents[record.pk]
             key, person_id, record_errors = _record_check(schema=schema, content=content, prefix=f"records.{label}")
             errors.update(record_errors)
@@ -217,6 +235,10 @@ def database_modify(
     fit every existing record, or the change is refused with the records' field errors."""
     _code_check(code=code, version=version)
     schemas.texts_check(catalogName=name, groupName=group_name, description=description)
+    names = {"catalogName": name, "groupName": group_name}
+    if long := {field: _("At most %(n)d characters.") % {"n": MAX_NAME_LENGTH}
+                for field, text in names.items() if len(text) > MAX_NAME_LENGTH}:
+        raise ValidationFailed(fields=long)
     schemas.schema_check(schema=schema)
     database = (
         RegistryDatabase.objects.select_for_update()
@@ -273,20 +295,27 @@ def database_delete(*, actor: Any, agency: Agency, database_id: int) -> Registry
     return database
 
 
-@transaction.atomic
-def record_create(
-    *, actor: Any, database: RegistryDatabase, content: Any, record_id: UUID | None = None
-) -> RegistryRecord:
-    """Add a record. Without a value for the primary key field, the record gets the next "{code}{n}"."""
-    database = _locked(database=database)
+def _numbered(*, database: RegistryDatabase, content: Any) -> Any:
+    """Count one more record of the registry (the caller saves the count), and give `content` the next
+    "{code}{n}" (or n) when it has no value for the primary key field."""
     database.index_increment += 1
-    database.save(update_fields=["index_increment"])
     key_field = schemas.primary_key_field(schema=database.schema)
     if isinstance(content, dict) and key_field and key_field not in content:
         key_spec = database.schema["properties"][key_field]
         is_number = isinstance(key_spec, dict) and key_spec.get("type") == "integer"
         generated = database.index_increment if is_number else f"{database.code}{database.index_increment}"
         content = {key_field: generated, **content}
+    return content
+
+
+@transaction.atomic
+def record_create(
+    *, actor: Any, database: RegistryDatabase, content: Any, record_id: UUID | None = None
+) -> RegistryRecord:
+    """Add a record. Without a value for the primary key field, the record gets the next "{code}{n}"."""
+    database = _locked(database=database)
+    content = _numbered(database=database, content=content)
+    database.save(update_fields=["index_increment"])
     key, person_id, errors = _record_check(schema=database.schema, content=content, prefix="content")
     if errors:
         raise ValidationFailed(fields=errors)
@@ -300,6 +329,46 @@ def record_create(
     _content_store(schema=database.schema, record=record, content=content, new=True)
     _record_written(actor=actor, database=database, record=record, change="create", fields=content)
     return record
+
+
+@transaction.atomic
+def records_create(*, actor: Any, database: RegistryDatabase, contents: Sequence[Any]) -> list[RegistryRecord]:
+    """Add several records (GovStack's createEntries): all of them, or none when any is refused. Errors name each
+    record by its place in the request (`write.<n>.content...`)."""
+    if not contents or len(contents) > MAX_ENTRIES:
+        message = _("Give between 1 and %(n)d records.") % {"n": MAX_ENTRIES}
+        raise ValidationFailed(fields={"write": message})
+    database = _locked(database=database)
+    key_field = schemas.primary_key_field(schema=database.schema)
+    checked: list[tuple[dict, str, int | None]] = []
+    errors: dict[str, str] = {}
+    for index, content in enumerate(contents):
+        content = _numbered(database=database, content=content)
+        key, person_id, record_errors = _record_check(
+            schema=database.schema, content=content, prefix=f"write.{index}.content"
+        )
+        errors |= record_errors
+        checked.append((content, key, person_id))
+    if errors:
+        raise ValidationFailed(fields=errors)
+    keys = [key for _content, key, _person in checked if key]
+    taken = set(RegistryRecord.objects.filter(database=database, key__in=keys).values_list("key", flat=True))
+    seen: set[str] = set()
+    conflicts = {}
+    for index, (_content, key, _person) in enumerate(checked):
+        if key and (key in taken or key in seen):
+            conflicts[f"write.{index}.content.{key_field}"] = _("A record with this identifier already exists.")
+        seen.add(key)
+    if conflicts:
+        raise Conflict(_("A record with this identifier already exists."), fields=conflicts)
+    database.save(update_fields=["index_increment"])
+    records = []
+    for content, key, person_id in checked:
+        record = RegistryRecord(database=database, key=key, person_id=person_id)
+        _content_store(schema=database.schema, record=record, content=content, new=True)
+        _record_written(actor=actor, database=database, record=record, change="create", fields=content)
+        records.append(record)
+    return records
 
 
 def _merged(
@@ -379,7 +448,7 @@ def records_update(
     contents: dict[Any, dict] = {}
     errors: dict[str, str] = {}
     for record in records:
-        prefix = f"records.{record.key or record.pk}"
+        prefix = f"records.{record.pk}"
         contents[record.pk], record_errors = _merged(
             record=record, whole=wholes[record.pk], write=write, schema=database.schema, prefix=prefix
         )

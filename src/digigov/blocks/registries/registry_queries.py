@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.utils.translation import gettext as _
 
 from digigov.blocks.registries import national_id as nid
 from digigov.blocks.registries import schema_registries as schemas
-from digigov.blocks.registries.models import Agency, RegistryDatabase, RegistryRecord, RegistrySecret
+from digigov.blocks.registries.models import Agency, Person, RegistryDatabase, RegistryRecord, RegistrySecret
 from digigov.blocks.registries.queries import AccessContext, person_id_by_national_id
-from digigov.platform.crypto import decrypt_many, row_context
+from digigov.platform.crypto import blind_index, blind_indexes, decrypt_many, row_context
 from digigov.platform.errors import NotFound, ValidationFailed
 
 # The Digital Registries spec names this text as the body of its 404.
@@ -31,6 +31,9 @@ MAX_PAGE_SIZE = 100
 SERVICE_REF_PREFIX = "govstack-registries"
 # Associated data of a sensitive field's ciphertext, with the RegistrySecret row's id (platform.keys lists it).
 SECRET_CONTEXT = b"registries.record_secret"
+# Context of the blind indexes of records' national ID fields (RegistrySecret.value_index), computed over the stored
+# plaintext (the JSON text of the normalised number), which is what `digigov keys rotate-index` recomputes it from.
+NATIONAL_ID_INDEX_CONTEXT = b"registries.record_national_id"
 # A registry's code and version are segments of the data API's paths.
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,19}")
@@ -55,9 +58,14 @@ def access_database(*, agency: Agency, database_id: int) -> RegistryDatabase:
     return database
 
 
-def database_by_code(*, agency: Agency, code: str, version: str) -> RegistryDatabase:
-    valid = CODE.fullmatch(code) and VERSION.fullmatch(version)
-    database = database_list(agency=agency).filter(code__iexact=code, version=version).first() if valid else None
+def database_by_code(*, agency: Agency, code: str, version: str | None) -> RegistryDatabase:
+    """The agency's registry `code` in `version`, or without a version (the current spec's createEntries path names
+    none) its newest version."""
+    valid = CODE.fullmatch(code) and (version is None or VERSION.fullmatch(version))
+    databases = database_list(agency=agency).filter(code__iexact=code)
+    if version is not None:
+        databases = databases.filter(version=version)
+    database = databases.order_by("-created_at", "-pk").first() if valid else None
     if database is None:
         raise NotFound(_("Registry not found."))
     return database
@@ -82,9 +90,24 @@ def _equal_to_text(value: str) -> list[Any]:
     return [value, parsed] if number or parsed is None else [value]
 
 
+def national_id_index(*, plaintext: str) -> str:
+    return blind_index(value=plaintext, context=NATIONAL_ID_INDEX_CONTEXT)
+
+
+def _national_id_match(values: Sequence[Any]) -> Exists:
+    """Records whose national ID field holds one of `values`: their secret's blind index, under any live key."""
+    indexes = [
+        index
+        for value in values
+        if isinstance(value, str) and value.strip()
+        for index in blind_indexes(value=json.dumps(nid.normalise(value)), context=NATIONAL_ID_INDEX_CONTEXT)
+    ]
+    return Exists(RegistrySecret.objects.filter(record=OuterRef("pk"), value_index__in=indexes))
+
+
 def contents_of(*, database: RegistryDatabase, records: Sequence[RegistryRecord]) -> dict[Any, dict]:
     """Each record's whole content by its id: its stored content with its sensitive fields decrypted back in."""
-    if not schemas.sensitive_paths(schema=database.schema):
+    if not schemas.encrypted_paths(schema=database.schema):
         return {record.pk: record.content for record in records}
     secrets = list(RegistrySecret.objects.filter(record__in=[r.pk for r in records]).order_by("id"))
     values = decrypt_many(
@@ -101,10 +124,17 @@ def record_content(*, database: RegistryDatabase, record: RegistryRecord) -> dic
     return contents_of(database=database, records=[record])[record.pk]
 
 
-def _searchable_check(*, database: RegistryDatabase, fields: Mapping[str, Sequence[str]]) -> None:
+def _searchable_check(
+    *, database: RegistryDatabase, fields: Mapping[str, Sequence[str]], equality: bool = False
+) -> None:
+    # A national ID field is encrypted too (sensitive in the common data standard), yet found by equality.
     message = _("This field is sensitive: it is stored encrypted and cannot be searched.")
     schema = database.schema
-    if refused := {name: message for name, path in fields.items() if schemas.unsearchable(schema=schema, path=path)}:
+    if refused := {
+        name: message
+        for name, path in fields.items()
+        if schemas.unsearchable(schema=schema, path=tuple(path), equality=equality)
+    }:
         raise ValidationFailed(fields=refused)
 
 
@@ -119,8 +149,14 @@ def records_matching(
         (path, [value]) for path, value in schemas.leaf_items(content=content or {})
     ]
     conditions += [(tuple(name.split(".")), _equal_to_text(value)) for name, value in (texts or {}).items()]
-    _searchable_check(database=database, fields={"query." + ".".join(path): path for path, _values in conditions})
+    _searchable_check(
+        database=database, fields={"query." + ".".join(path): path for path, _values in conditions}, equality=True
+    )
+    indexed = schemas.indexed_path(schema=database.schema)
     for index, (path, values) in enumerate(conditions):
+        if path == indexed:
+            records = records.filter(_national_id_match(values))
+            continue
         alias = f"match_{index}"
         records = records.alias(**{alias: _json_path(path)})
         any_value = Q()
@@ -130,12 +166,27 @@ def records_matching(
     return records.order_by("created_at", "id")
 
 
+def _reachable(records: QuerySet[RegistryRecord], *, access: AccessContext) -> QuerySet[RegistryRecord]:
+    """The records the reader may see: for a sandbox system (access.synthetic_only) none about a real person,
+    which then looks exactly like a record that is not there."""
+    if access.synthetic_only:
+        return records.filter(Q(person__isnull=True) | Q(person__synthetic=True))
+    return records
+
+
 def reads_record(
     *, database: RegistryDatabase, reads: Sequence[tuple[RegistryRecord, Sequence[str]]], access: AccessContext
 ) -> None:
     """Record, for every record about a person, that the calling system read these fields of it."""
     from digigov.blocks.consent import actions as consent_actions
 
+    about = {record.person_id for record, _fields in reads} - {None}
+    if access.synthetic_only and about - set(Person.objects.filter(pk__in=about, synthetic=True).values_list(
+        "pk", flat=True
+    )):
+        # The reads above leave real people's records out for a sandbox; a path that reaches one anyway (an
+        # upsert's answer) is refused rather than shown, and its write undone with the caller's transaction.
+        raise NotFound(NO_RECORD)
     with transaction.atomic():
         for record, fields in reads:
             if record.person_id is None:
@@ -171,7 +222,9 @@ def records_search(
     page_size: int,
     access: AccessContext,
 ) -> tuple[int, list[dict]]:
-    """One page of the registry's records matching the query: (how many match in all, this page's contents)."""
+    """One page of the registry's records matching the query: (count, this page's contents). `count` is how many
+    match in all, except for a query that filters (`texts` or `search`): then it is how many match up to the end
+    of this page, plus one when more follow, and 0 for an empty page."""
     schemas.texts_check(search=search, filter=search_field, ordering=ordering)
     fields = schemas.properties_of(database.schema)
     unknown = {f"query.{name}": name for name in texts if name.split(".")[0] not in fields}
@@ -180,7 +233,7 @@ def records_search(
     if unknown:
         message = _("The registry has no field %(field)s.")
         raise ValidationFailed(fields={param: message % {"field": name} for param, name in unknown.items()})
-    records = records_matching(database=database, texts=texts)
+    records = _reachable(records_matching(database=database, texts=texts), access=access)
     if search_field:
         _searchable_check(database=database, fields={"filter": tuple(search_field.split("."))})
     if search:
@@ -198,9 +251,18 @@ def records_search(
         )
     else:
         records = records.order_by(f"{direction}created_at", f"{direction}id")
-    count = records.count()
     start = (page - 1) * page_size
-    found = list(records[start : start + page_size])
+    if texts or search:
+        # The total of a filtered query would be an oracle: query.caretaker.id=<national ID> with a page past the
+        # end tells whether that person is in the registry while no record of theirs is read (and so recorded).
+        # Only the records shown, each recorded below, are counted, and one more tells that a next page exists.
+        found = list(records[start : start + page_size + 1])
+        more = len(found) > page_size
+        found = found[:page_size]
+        count = start + len(found) + more if found else 0
+    else:
+        count = records.count()
+        found = list(records[start : start + page_size])
     contents = contents_of(database=database, records=found)
     reads_record(database=database, reads=[(r, list(contents[r.pk])) for r in found], access=access)
     return count, [contents[r.pk] for r in found]
@@ -208,7 +270,7 @@ def records_search(
 
 def record_read(*, database: RegistryDatabase, content: Mapping[str, Any], access: AccessContext) -> dict:
     """The content of the first record (oldest first) matching the query."""
-    record = records_matching(database=database, content=content).first()
+    record = _reachable(records_matching(database=database, content=content), access=access).first()
     if record is None:
         raise NotFound(NO_RECORD)
     whole = record_content(database=database, record=record)
@@ -219,7 +281,7 @@ def record_read(*, database: RegistryDatabase, content: Mapping[str, Any], acces
 def record_exists(*, database: RegistryDatabase, content: Mapping[str, Any], access: AccessContext) -> bool:
     """Whether a record matches. Knowing that someone is in a registry is itself their data, so a match about a
     person is recorded as a read of the fields asked about."""
-    record = records_matching(database=database, content=content).first()
+    record = _reachable(records_matching(database=database, content=content), access=access).first()
     if record is not None:
         fields = list(content) or ["exists"]
         reads_record(database=database, reads=[(record, fields)], access=access)
@@ -247,10 +309,14 @@ def record_value_get(
 ) -> Any:
     """One field's value of one record (`field` may be a dotted path into nested objects)."""
     record = record_by_identifier(database=database, identifier=identifier)
+    if not _reachable(RegistryRecord.objects.filter(pk=record.pk), access=access).exists():
+        raise NotFound(NO_RECORD)
     whole = record_content(database=database, record=record)
     found, value = schemas.value_at(content=whole, path=tuple(field.split(".")))
     if not found:
-        raise NotFound(_("The record has no field %(field)s.") % {"field": field})
+        # The same answer as for a missing record: a different one would tell whether an identifier (possibly
+        # personal data) is in the registry without any read being recorded.
+        raise NotFound(NO_RECORD)
     reads_record(database=database, reads=[(record, [field])], access=access)
     return value
 
@@ -289,7 +355,7 @@ def personal_data_usage(
             F("deleted_at").asc(nulls_first=True)
         )
     )
-    person_id = person_id_by_national_id(national_id=national_id)
+    person_id = person_id_by_national_id(national_id=national_id, synthetic_only=access.synthetic_only)
     if not databases or person_id is None:
         raise NotFound(_("Person requests not found."))
     prefixes = Q()

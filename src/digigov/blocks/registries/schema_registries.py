@@ -5,7 +5,8 @@ Flags on a schema's properties (docs/govstack.md):
 - `"primaryKey": true` (GovStack's own) marks the field whose value identifies a record in its registry; without
   one, a top-level `id` or `ID` field does (the examples of both spec versions use them);
 - `"nationalId": true` (DigiGov's) marks the field holding the national ID number of the person the record is
-  about, so that every read of the record by another system is shown to that person;
+  about, so that every read of the record by another system is shown to that person; it is stored encrypted
+  apart from the rest of the record, in its normal form, and found by a keyed blind index (equality only);
 - `"classification": "sensitive"` (the common data standard's term) marks a field stored encrypted apart from
   the rest of the record; it cannot be searched.
 """
@@ -65,6 +66,15 @@ def _references(value: Any) -> Iterator[str]:
 
 def schema_check(*, schema: Any) -> None:
     """Refuse a schema that is not a JSON Schema describing an object."""
+    # Every step below walks the schema recursively; a caller's schema nested thousands of levels deep must be a
+    # field error, not a server error.
+    try:
+        _schema_check(schema=schema)
+    except RecursionError:
+        raise ValidationFailed(fields={"schema": _("The schema is nested too deeply.")}) from None
+
+
+def _schema_check(*, schema: Any) -> None:
     if not isinstance(schema, dict):
         raise ValidationFailed(fields={"schema": _("Give the schema as a JSON object.")})
     texts_check(schema=schema)
@@ -88,6 +98,9 @@ def schema_check(*, schema: Any) -> None:
     key_spec = schema["properties"][key] if key else {}
     if isinstance(key_spec, dict) and key_spec.get("type", "string") not in ("string", "integer"):
         raise ValidationFailed(fields={"schema": _("The primary key field must be text or a whole number.")})
+    if key and (key,) in set(_flagged(schema, NATIONAL_ID_FLAG)):
+        # A record's identifier appears in paths, answers, logs and access records: a national ID number must not.
+        raise ValidationFailed(fields={"schema": _("The primary key field cannot hold national ID numbers.")})
     if key and unsearchable(schema=schema, path=(key,)):
         raise ValidationFailed(fields={"schema": _("The primary key field cannot be sensitive: it finds records.")})
 
@@ -119,11 +132,14 @@ def unstorable_paths(value: Any, path: Path = ()) -> Iterator[Path]:
 
 def texts_check(**named: Any) -> None:
     """Refuse query values that hold characters no database can store (a NUL, half a surrogate pair)."""
-    bad = {
-        ".".join((name, *path)): _("This contains characters that cannot be stored.")
-        for name, value in named.items()
-        for path in unstorable_paths(value)
-    }
+    bad: dict[str, str] = {}
+    for name, value in named.items():
+        try:
+            paths = list(unstorable_paths(value))
+        except RecursionError:
+            bad[name] = _("This is nested too deeply.")
+            continue
+        bad |= {".".join((name, *path)): _("This contains characters that cannot be stored.") for path in paths}
     if bad:
         raise ValidationFailed(fields=bad)
 
@@ -131,7 +147,11 @@ def texts_check(**named: Any) -> None:
 def content_errors(*, schema: Mapping[str, Any], content: Any, prefix: str = "content") -> dict[str, str]:
     """Field-level messages for `content` against `schema`, keyed by the field's dotted path under `prefix`."""
     message = _("This contains characters that cannot be stored.")
-    if unstorable := {".".join((prefix, *path)): message for path in unstorable_paths(content)}:
+    try:
+        unstorable = {".".join((prefix, *path)): message for path in unstorable_paths(content)}
+    except RecursionError:
+        return {prefix: _("This is nested too deeply.")}
+    if unstorable:
         return unstorable
     errors: dict[str, str] = {}
     try:
@@ -171,7 +191,23 @@ def _flagged(schema: Mapping[str, Any], flag: str, value: Any = True, path: Path
 
 
 def national_id_path(*, schema: Mapping[str, Any]) -> Path | None:
+    """The field whose national ID number links a record to a person, and may be queried (by blind index)."""
     return next(_flagged(schema, NATIONAL_ID_FLAG), None)
+
+
+def encrypted_paths(*, schema: Mapping[str, Any]) -> list[Path]:
+    """Paths of the fields stored encrypted apart from the record: the sensitive ones and the national ID ones."""
+    paths = sensitive_paths(schema=schema)
+    paths += [p for p in _flagged(schema, NATIONAL_ID_FLAG) if not any(p[: len(q)] == q for q in paths)]
+    return paths
+
+
+def indexed_path(*, schema: Mapping[str, Any]) -> Path | None:
+    """The national ID field when it is stored encrypted on its own, with the blind index that lets equality
+    queries find it: not when it is marked sensitive too, or lies inside a sensitive object (never queried)."""
+    path = national_id_path(schema=schema)
+    sensitive = sensitive_paths(schema=schema)
+    return path if path in encrypted_paths(schema=schema) and path not in sensitive else None
 
 
 def sensitive_paths(*, schema: Mapping[str, Any]) -> list[Path]:
@@ -204,16 +240,19 @@ def content_joined(*, content: Mapping[str, Any], taken: Mapping[Path, Any]) -> 
     return whole
 
 
-def unsearchable(*, schema: Mapping[str, Any], path: Path) -> bool:
-    """Whether a query on `path` would need a sensitive field's value, which the database only holds encrypted."""
-    return any(path[: len(p)] == p or p[: len(path)] == path for p in sensitive_paths(schema=schema))
+def unsearchable(*, schema: Mapping[str, Any], path: Path, equality: bool = False) -> bool:
+    """Whether a query on `path` would need the value of a field the database only holds encrypted. An equality
+    query on the national ID field is answered by its blind index; nothing else on an encrypted field is."""
+    if equality and path == indexed_path(schema=schema):
+        return False
+    return any(path[: len(p)] == p or p[: len(path)] == path for p in encrypted_paths(schema=schema))
 
 
 def text_paths(*, schema: Mapping[str, Any], path: Path = ()) -> list[Path]:
     """Paths of the text fields that are not sensitive (searched by the data API's `search`)."""
     paths: list[Path] = []
     for name, spec in properties_of(schema).items():
-        if not isinstance(spec, dict) or spec.get(CLASSIFICATION) == SENSITIVE:
+        if not isinstance(spec, dict) or spec.get(CLASSIFICATION) == SENSITIVE or spec.get(NATIONAL_ID_FLAG) is True:
             continue
         if spec.get("type") == "string":
             paths.append((*path, name))

@@ -6,6 +6,8 @@ National ID numbers and monthly incomes are encrypted a chunk at a time (one bat
 the primary data key, which the caller looks up before generating starts: the generator may run in a
 forked process that must not touch the database.
 
+Every person and business it writes is marked `synthetic`: sandbox clients may reach only those.
+
 Fast enough for a million residents: rows are generated as tuples in chunks, primary keys are assigned here
 so that foreign keys (household, mother, father, owner) need no round trips, and each chunk is written with
 one `executemany` on SQLite or one COPY per table on PostgreSQL.
@@ -632,9 +634,9 @@ COLUMNS: dict[type[Model], list[str]] = {
     Person: ["id", "national_id_encrypted", "national_id_index", "full_name", "sex", "date_of_birth", "ethnic_group",
              "citizenship", "marital_status", "education", "employment_status", "occupation",
              "monthly_income_encrypted", "household", "household_role", "mother", "father", "email", "mobile",
-             "source_agency", "verified_at"],
+             "source_agency", "verified_at", "synthetic"],
     Business: ["id", "uen", "name", "entity_type", "industry", "registered_on", "status", "address", "source_agency",
-               "verified_at"],
+               "verified_at", "synthetic"],
     BusinessRole: ["id", "business", "person", "role", "since"],
 }
 
@@ -957,7 +959,7 @@ class NationGenerator:
                 blind_index(value=number, context=NATIONAL_ID_CONTEXT), p.full_name, p.sex, p.dob,
                 _ETHNIC_GROUP[p.culture], p.citizenship, p.marital, p.education, p.employment, p.occupation,
                 p.income, household_id, p.role, p.mother.id if p.mother else None,
-                p.father.id if p.father else None, p.email, p.mobile, self.reg, verified,
+                p.father.id if p.father else None, p.email, p.mobile, self.reg, verified, True,
             ))
             self._national_ids_by_person[p.id] = number
             if p.employment == "self_employed":
@@ -995,7 +997,7 @@ class NationGenerator:
         business_id = self._next("business")
         self._batch.businesses.append((
             business_id, self._uen(entity_type=entity_type, year=year), name, entity_type, industry, registered_on,
-            "live", address_id, self.biz, self._verified(),
+            "live", address_id, self.biz, self._verified(), True,
         ))
         self.businesses += 1
         roles = self._batch.business_roles

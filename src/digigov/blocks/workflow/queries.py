@@ -97,7 +97,6 @@ def task_list_for_system(
     task_id: Any = None,
     application_id: Any = None,
     assignee: str = "",
-    include_done: bool = False,
     order_by: Sequence[str] = (),
 ) -> QuerySet[Task]:
     """The agency's tasks for its calling system: open ones unless a task or application is named (then in any
@@ -112,7 +111,7 @@ def task_list_for_system(
         return Task.objects.none()
     if assignee:
         tasks = tasks.filter(assignee__username=assignee)
-    if not include_done and task_id is None and application_id is None:
+    if task_id is None and application_id is None:
         tasks = tasks.exclude(status=TaskStatus.DONE)
     return tasks.order_by(*order_by, "due_at", "created_at", "id")
 

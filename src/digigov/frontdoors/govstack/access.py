@@ -31,6 +31,8 @@ class Caller:
     label: str
     via: str  # api_key / oauth / mediator
     mediator_client: str = ""
+    # A sandbox system (client-add --sandbox) reaches synthetic people only; real people are "not found".
+    sandbox: bool = False
 
 
 def _from_mediator(request: HttpRequest) -> bool:
@@ -62,8 +64,6 @@ class GovStackAuth(APIKeyHeader):
             return None
         if client is None:
             return None  # 401: unknown, revoked or expired credentials look the same
-        if self.api not in client.apis:
-            raise NotPermitted(_("This system may not call the %(api)s API.") % {"api": self.api})
         caller = Caller(
             account=client.account,
             agency=client.account.agency,
@@ -71,8 +71,11 @@ class GovStackAuth(APIKeyHeader):
             label=f"{label}:{client.name}" if via != "mediator" else f"mediator:{mediator_client}",
             via=via,
             mediator_client=mediator_client,
+            sandbox=client.is_sandbox,
         )
-        request.govstack_caller = caller  # for the call record written once the response is known
+        request.govstack_caller = caller  # for the call record written once the response is known (refusals too)
+        if self.api not in client.apis:
+            raise NotPermitted(_("This system may not call the %(api)s API.") % {"api": self.api})
         return caller
 
 
@@ -84,4 +87,5 @@ def caller_context(caller: Caller, *, purpose: str, legal_basis: str = "", servi
         purpose=purpose,
         service_ref=service_ref or caller.label,
         legal_basis=legal_basis or f"GovStack API call by {caller.label}",
+        synthetic_only=caller.sandbox,
     )

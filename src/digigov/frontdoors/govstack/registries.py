@@ -12,6 +12,7 @@ A registry belongs to the calling system's agency; other agencies' systems are t
 import base64
 import binascii
 import json
+import re
 import urllib.parse
 from typing import Any
 from uuid import UUID
@@ -33,6 +34,7 @@ DEFAULT_PAGE_SIZE = 10
 # Keeps the offset within the databases' 64-bit integers (a billion pages of a hundred records).
 MAX_PAGE = 10**9
 DATA = "/data/{registryName}/{versionNumber}"
+SERVED_TYPE = re.compile(r"[\w.+-]+/[\w.+-]+", re.ASCII)
 
 
 # ---- schemas ------------------------------------------------------------------------------------------------
@@ -59,8 +61,20 @@ class Content(Schema):
     content: dict[str, Any]
 
 
+class ContentOut(Schema):
+    content: dict[str, Any]
+
+
 class WriteIn(Schema):
     write: Content
+
+
+class EntriesIn(Schema):
+    write: list[Content]
+
+
+class EntriesOut(Schema):
+    receive: list[ContentOut]
 
 
 class QueryIn(Schema):
@@ -70,10 +84,6 @@ class QueryIn(Schema):
 class QueryWriteIn(Schema):
     query: Content | None = None
     write: Content
-
-
-class ContentOut(Schema):
-    content: dict[str, Any]
 
 
 class CountOut(Schema):
@@ -101,10 +111,11 @@ class ValueOut(Schema):
 
 
 class ModifyIn(Schema):
-    code: str
-    version: str = Field("1.0", description="DigiGov extension: the version in the data API's paths")
-    group_name: str = Field("", validation_alias=AliasChoices("groupName", "group_name"))
-    catalog_name: str = Field("", validation_alias=AliasChoices("catalogName", "catalog_name"))
+    # The lengths of RegistryDatabase's columns: PostgreSQL refuses longer text with an error of its own.
+    code: str = Field(max_length=40)
+    version: str = Field("1.0", max_length=20, description="DigiGov extension: the version in the data API's paths")
+    group_name: str = Field("", max_length=200, validation_alias=AliasChoices("groupName", "group_name"))
+    catalog_name: str = Field("", max_length=200, validation_alias=AliasChoices("catalogName", "catalog_name"))
     description: str = ""
     database_schema: dict[str, Any] = Field(alias="schema")
 
@@ -265,18 +276,24 @@ def _page_link(request: HttpRequest, page: int) -> str:
     return request.build_absolute_uri("?" + params.urlencode())
 
 
+def _served_type(stored: str) -> str:
+    """The content type a file is served with: the writer's own when it is a plain `type/subtype`, else bytes. A
+    stored value with parameters or a line break could split or add response headers (and crash the response)."""
+    return stored if SERVED_TYPE.fullmatch(stored) else "application/octet-stream"
+
+
 def _file_of(value: Any) -> tuple[bytes, str, str] | None:
     """(bytes, content type, file name) of a file field: a `data:` URI, or GovStack's file object
     {"url", "originalName", "type"} carrying the file itself base64-encoded in "data" (docs/govstack.md)."""
     try:
         if isinstance(value, str) and value.startswith("data:"):
             header, _comma, data = value[5:].partition(",")
-            content_type = header.split(";")[0] or "text/plain"
+            content_type = _served_type(header.split(";")[0] or "text/plain")
             if header.endswith(";base64"):
                 return base64.b64decode(data, validate=True), content_type, ""
             return urllib.parse.unquote_to_bytes(data), content_type, ""
         if isinstance(value, dict) and isinstance(value.get("data"), str):
-            content_type = str(value.get("type") or "application/octet-stream")
+            content_type = _served_type(str(value.get("type") or ""))
             return base64.b64decode(value["data"], validate=True), content_type, str(value.get("originalName", ""))
     except (binascii.Error, ValueError):
         return None
@@ -417,6 +434,45 @@ def personal_data_usage(
         }
         for u in _usage(request, userId, databaseId)
     ])
+
+
+def _entries_create(request: HttpRequest, database, body: EntriesIn):
+    records = actions.records_create(
+        actor=_caller(request).account, database=database, contents=[entry.content for entry in body.write]
+    )
+    contents = queries.contents_of(database=database, records=records)
+    return Status(201, {"receive": [{"content": contents[record.pk]} for record in records]})
+
+
+# Registered before the list below, whose path /data/{registryName}/{versionNumber} would otherwise take it.
+@router.post(
+    "/data/{registryName}/createEntries",
+    response={201: EntriesOut, **WRITE_ERRORS},
+    operation_id="registries_create_entries",
+    summary="Create several records in the registry's newest version",
+)
+def records_create_newest(request: HttpRequest, registryName: str, body: EntriesIn):
+    """The current spec's path names no version: the records go into the registry's newest version. All records
+    are created, or none (the answer lists each refused record's field errors under `write.<n>.content`)."""
+    database = queries.database_by_code(agency=_caller(request).agency, code=registryName, version=None)
+    return _entries_create(request, database, body)
+
+
+@router.post(
+    DATA + "/createEntries",
+    response={201: EntriesOut, **WRITE_ERRORS},
+    operation_id="registries_create_entries_versioned",
+    summary="Create several records",
+)
+@router.post(
+    DATA + "/create-entries",
+    response={201: EntriesOut, **WRITE_ERRORS},
+    operation_id="registries_create_entries_2023",
+    summary="Create several records (2023 spelling)",
+)
+def records_create(request: HttpRequest, registryName: str, versionNumber: str, body: EntriesIn):
+    """All records are created, or none (the answer lists each refused record's field errors)."""
+    return _entries_create(request, _database(request, registryName, versionNumber), body)
 
 
 @router.get(
@@ -616,10 +672,14 @@ def record_value(
         raise ValidationFailed(fields={"ext": _("This field is not a file: ask for .json or .txt.")})
     data, content_type, name = file
     response = HttpResponse(data, content_type=content_type)
-    # The content type is the writer's word: a file claiming to be HTML or SVG must not run as a page of ours.
+    # The content type is the writer's word: a file claiming to be HTML or SVG must not run as a page of ours, so
+    # it is sandboxed, downloaded rather than shown, and not sniffed into something else.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    disposition = "attachment"
     if name:
-        response["Content-Disposition"] = f"inline; filename*=UTF-8''{urllib.parse.quote(name)}"
+        disposition += f"; filename*=UTF-8''{urllib.parse.quote(name)}"
+    response["Content-Disposition"] = disposition
     return response
 
 

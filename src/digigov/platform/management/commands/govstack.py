@@ -31,6 +31,7 @@ class Command(BaseCommand):
         add.add_argument("--role", action="append", default=[], dest="roles", help="case_officer, supervisor, ...")
         add.add_argument("--mediator-client", default="", help="INSTANCE/CLASS/MEMBER/SUBSYSTEM behind a mediator.")
         add.add_argument("--jwks-file", type=Path, help="Public keys for OAuth client credentials (private_key_jwt).")
+        add.add_argument("--sandbox", action="store_true", help="A system under test: synthetic people only.")
         revoke = commands.add_parser("client-revoke", help="Stop a calling system's key, tokens and mediator id.")
         revoke.add_argument("name")
         load = commands.add_parser("load", help="Load registries, services, e-forms, applications, tasks, templates.")
@@ -69,8 +70,10 @@ class Command(BaseCommand):
             roles=options["roles"],
             mediator_client=options["mediator_client"],
             oidc_jwks=json.loads(jwks_file.read_text()) if jwks_file else None,
+            is_sandbox=options["sandbox"],
         )
-        self.stdout.write(f"Registered {client.name} for {', '.join(client.apis)}.")
+        sandbox = " (sandbox: synthetic people only)" if client.is_sandbox else ""
+        self.stdout.write(f"Registered {client.name} for {', '.join(client.apis)}{sandbox}.")
         self.stdout.write(f"API key (shown once; send it as the Authorization header): {key}")
 
     def _load(self, *, path: Path, client_name: str) -> None:
@@ -88,6 +91,7 @@ class Command(BaseCommand):
                 client_id=client.pk,
                 label=f"fixture:{client.name}",
                 via="fixture",
+                sandbox=client.is_sandbox,
             )
             counts: dict[str, int] = {}
             for adapter in LOADERS:
@@ -118,6 +122,7 @@ class Command(BaseCommand):
             apis=list(spec.get("apis") or identity_actions.API_NAMES),
             roles=list(spec.get("roles") or []),
             mediator_client=str(spec.get("mediator_client", "")),
+            is_sandbox=bool(spec.get("sandbox", False)),
         )
         self.stdout.write(f"Registered {client.name}; API key (shown once): {key}")
         return client
