@@ -10,12 +10,20 @@ def officer_account(username: str):
 
 
 def signed_in_client(account) -> Client:
-    """A test client with a fully signed-in session (both factors done), as the sign-in page leaves it."""
+    """A test client with a fully signed-in session, as signing in leaves it: signed in at the provider with both
+    factors done (as its sign-in pages leave it), then the front door's session from the real authorization-code
+    flow (the back office for officers, the portal for people), whose ID token gives the front door its acr."""
     client = Client()
     client.force_login(account, backend="digigov.blocks.identity.backends.SignInIdBackend")
     session = client.session
     session["mfa_verified"] = True
     session.save()
+    door = "backoffice" if account.kind == "officer" else "portal"
+    # Over https: OAuth refuses plain http except on loopback addresses, and "testserver" is not one.
+    response = client.get("/auth/start/", {"door": door, "next": "/"}, secure=True)
+    while response["Location"] != "/":  # PAR is done; follow authorize and the callback, not the landing page
+        assert response.status_code == 302, response.content[:300]
+        response = client.get(response["Location"], secure=True)
     return client
 
 

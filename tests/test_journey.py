@@ -77,7 +77,12 @@ def test_a_citizen_and_an_officer_complete_a_cross_agency_transaction(nation, sm
     officer = Client()
     secret = next(o.totp_secret for o in nation.officers if o.username == "ssa.case")
     assert _sign_in(officer, "ssa.case", nation.demo_password, totp_secret=secret) == "/backoffice/"
-    queue = officer.get("/backoffice/").content.decode()
+    # The back office's own session comes from the provider's ID token: follow the code flow there and back,
+    # over https (OAuth refuses plain http except on loopback addresses, and "testserver" is not one).
+    response = officer.get("/backoffice/", secure=True)
+    while response.status_code == 302:
+        response = officer.get(response["Location"], secure=True)
+    queue = response.content.decode()
     assert reference in queue
     task_url = re.search(r'href="(/backoffice/tasks/[0-9a-f-]{36}/)"', queue).group(1)
     case = officer.get(task_url).content.decode()

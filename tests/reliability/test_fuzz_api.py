@@ -17,9 +17,11 @@ schema = api_schema(max_examples=FUZZ_EXAMPLES)
 
 
 @pytest.fixture(params=["citizen", "ssa_officer"])
-def signed_in(request, in_test_transaction):
+def signed_in(request, db):
     """Cookies of a real signed-in session, and a CSRF token as a browser script sends it."""
     client = signed_in_client(request.getfixturevalue(request.param))
+    # Only now: signing in goes through the test client, whose requests reconnect the signals this takes away.
+    request.getfixturevalue("in_test_transaction")
     csrf = secrets.token_hex(16)
     return {"sessionid": client.cookies["sessionid"].value, "csrftoken": csrf}, {"X-CSRFToken": csrf}
 

@@ -3,20 +3,21 @@
 import pytest
 from django.test import Client
 
+from tests.support import signed_in_client
+
 SIGN_IN_BACKEND = "digigov.blocks.identity.backends.SignInIdBackend"
 
 
 @pytest.fixture
 def signed_in():
-    """A test client signed in as `account` with both factors done, as the sign-in pages leave it."""
+    """A test client signed in as `account` as signing in leaves it (tests.support.signed_in_client), or with
+    mfa_verified=False after the password only: signed in at the provider, not in the back office."""
 
     def make(account, *, mfa_verified: bool = True) -> Client:
+        if mfa_verified:
+            return signed_in_client(account)
         client = Client()
         client.force_login(account, backend=SIGN_IN_BACKEND)
-        if mfa_verified:
-            session = client.session
-            session["mfa_verified"] = True
-            session.save()
         return client
 
     return make

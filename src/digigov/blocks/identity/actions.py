@@ -134,6 +134,7 @@ def api_client_create(
     roles: list[str] | None = None,
     mediator_client: str = "",
     oidc_jwks: dict | None = None,
+    is_sandbox: bool = False,
 ) -> tuple[ApiClient, str]:
     """Register an agency's calling system. Returns the client and its API key, which is shown only once.
 
@@ -172,13 +173,17 @@ def api_client_create(
         key_hash=api_key_digest(secret),
         mediator_client=mediator_client,
         oidc_client=oidc_client,
+        is_sandbox=is_sandbox,
     )
     entry_record(
         actor=actor,
         action="identity:api_client:create",
         object_type="api_client",
         object_id=client.pk,
-        detail={"name": name, "agency": agency.code, "apis": client.apis, "roles": sorted(roles or [])},
+        detail={
+            "name": name, "agency": agency.code, "apis": client.apis, "roles": sorted(roles or []),
+            "sandbox": is_sandbox,
+        },
     )
     return client, f"{API_KEY_PREFIX}_{prefix}_{secret}"
 

@@ -61,8 +61,9 @@ class OidcClient(models.Model):
 
     client_id = models.CharField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
-    # The agency answerable for what the client receives; releases are recorded against it.
-    agency = models.ForeignKey("registries.Agency", on_delete=models.PROTECT, related_name="+")
+    # The agency answerable for what the client receives; releases are recorded against it. None only for
+    # DigiGov's own front doors (first_party), which receive no claims and no agency may change or disable.
+    agency = models.ForeignKey("registries.Agency", on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     purpose = models.TextField()
     redirect_uris = models.JSONField(default=list)
     post_logout_redirect_uris = models.JSONField(default=list)
@@ -73,6 +74,9 @@ class OidcClient(models.Model):
     id_token_alg = models.CharField(max_length=10, default="ES256")
     is_sandbox = models.BooleanField(default=False)
     client_secret_hash = models.CharField(max_length=128, blank=True, default="")  # sandbox clients only
+    # The portal and the back office (docs/identity.md, "DigiGov as its own relying party"): openid only, no
+    # consent screen, and their code is redeemed in-process rather than with a client credential.
+    first_party = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
 
@@ -198,6 +202,8 @@ class ApiClient(models.Model):
     oidc_client = models.OneToOneField(
         OidcClient, on_delete=models.SET_NULL, null=True, blank=True, related_name="api_client"
     )
+    # A system under test: it reaches synthetic people only (registries Person.synthetic, docs/govstack.md).
+    is_sandbox = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

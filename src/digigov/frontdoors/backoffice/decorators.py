@@ -1,4 +1,4 @@
-"""Who may enter the back office: officers, signed in with both factors."""
+"""Who may enter the back office: officers, signed in through DigiGov's provider with two factors or a passkey."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -10,9 +10,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from digigov.blocks.identity.oidc import first_party
+from digigov.blocks.identity.oidc.claims import ACR_TWO_FACTOR, acr_satisfies
+from digigov.blocks.identity.oidc.views import session_assurance
+
 
 def officer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Let in officers of an agency who have confirmed an authenticator app and passed it this session.
+    """Let in officers of an agency whose back-office session came from an ID token with `acr` two-factor or
+    passkey (MFA is mandatory for officers; the back office is the provider's relying party `digigov-backoffice`).
 
     A person's account gets a 404, as for a page that does not exist: the back office holds other
     people's data, and nothing here should tell someone without access that it is there.
@@ -29,9 +34,14 @@ def officer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
         if not account.has_totp:
             # The portal's enrolment page for the authenticator app, shared with people who turn on two factors.
             return redirect(f"{reverse('portal:two-factor')}?{urlencode({'next': next_url})}")
-        if not request.session.get("mfa_verified"):
-            # A password alone never opens case files: send the officer back for the second factor.
+        acr = first_party.front_door_acr(request, client_id=first_party.BACKOFFICE)
+        if acr is not None and acr_satisfies(acr, ACR_TWO_FACTOR):
+            return view(request, *args, **kwargs)
+        if not acr_satisfies(session_assurance(request)[0], ACR_TWO_FACTOR):
+            # A password alone never opens case files: straight to the provider's second-factor step, which
+            # the authorization request below would ask for anyway, one redirect sooner.
             return redirect_to_login(next_url, login_url=settings.LOGIN_URL)
-        return view(request, *args, **kwargs)
+        # Signed in at the provider, not yet here: the authorization-code flow (silent, nothing to type).
+        return redirect(f"{reverse('portal:auth-start')}?{urlencode({'door': 'backoffice', 'next': next_url})}")
 
     return wrapped

@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from digigov.blocks.identity.actions import (
     totp_enrolment_begin,
@@ -31,6 +31,7 @@ from digigov.blocks.identity.actions import (
     totp_secret_of,
     totp_verify,
 )
+from digigov.blocks.identity.oidc import first_party
 from digigov.blocks.messaging import actions as messaging_actions
 from digigov.blocks.messaging import queries as messaging_queries
 from digigov.blocks.services import actions as services_actions
@@ -248,11 +249,54 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     }, status=400 if errors else 200)
 
 
+# --- DigiGov as its own relying party (docs/identity.md) ---------------------------------------------------------
+# The pages above are the provider's sign-in step. A front door's own session comes only from a verified ID
+# token: /auth/start/ sends the browser through the provider's authorization endpoint, /auth/callback/ finishes.
+
+FRONT_DOORS = {"portal": first_party.PORTAL, "backoffice": first_party.BACKOFFICE}
+
+
+@require_GET
+def auth_start(request: HttpRequest) -> HttpResponse:
+    client_id = FRONT_DOORS.get(request.GET.get("door", "portal"))
+    if client_id is None:
+        raise Http404()
+    next_url = _safe_next(request, request.GET.get("next"))
+    authorize_url, sealed_flow = first_party.sign_in_start(request, client_id=client_id, next_url=next_url)
+    response = redirect(authorize_url)
+    response.set_signed_cookie(
+        first_party.FLOW_COOKIE, sealed_flow, salt=first_party.FLOW_COOKIE, max_age=first_party.FLOW_SECONDS,
+        path=reverse("portal:auth-callback"), secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
+    )
+    return response
+
+
+@require_GET
+def auth_callback(request: HttpRequest) -> HttpResponse:
+    sealed_flow = request.get_signed_cookie(first_party.FLOW_COOKIE, default="", salt=first_party.FLOW_COOKIE)
+    try:
+        signed_in = first_party.sign_in_finish(request, sealed_flow=sealed_flow)
+        if signed_in.account.pk != request.user.pk:  # the token names someone other than the provider's session
+            raise first_party.SignInRefused()
+    except first_party.SignInRefused as error:
+        response = _page(request, "sign_in_refused.html", {"message": error.message, "nav_active": "sign-in"},
+                         status=400)
+    else:
+        first_party.front_door_establish(request, signed_in=signed_in)
+        response = redirect(_safe_next(request, signed_in.next_url) or _landing(signed_in.account))
+    response.delete_cookie(first_party.FLOW_COOKIE, path=reverse("portal:auth-callback"))  # one use
+    return response
+
+
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    """End the front door's session here, then the provider's by RP-initiated logout with the ID token as hint.
+    Both live in this one session store today, so the first already ends both; the second keeps the front door
+    honest to the protocol (it must not rely on sharing the provider's cookie) and lands back on the home page."""
+    provider_logout = first_party.front_door_logout_url(request)
     logout(request)
     messages.success(request, _("You have signed out."))
-    return redirect("portal:home")
+    return redirect(provider_logout or "portal:home")
 
 
 # --- applying ------------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ CODE_SECONDS = 60
 # A pushed request must survive the person signing in (and maybe enrolling a second factor) on the way.
 PUSHED_REQUEST_SECONDS = 10 * 60
 REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
+FIRST_PARTY_PREFIX = "digigov-"
 SIGNING_ALGS = ("ES256", "RS256")
 
 
@@ -154,7 +155,9 @@ def client_register(
 ) -> tuple[OidcClient, str | None]:
     """Register a relying party. Returns the client and, for sandbox clients only, its one-time-shown secret."""
     errors: dict[str, str] = {}
-    if not client_id.strip() or OidcClient.objects.filter(client_id=client_id).exists():
+    taken = OidcClient.objects.filter(client_id=client_id).exists()
+    # "digigov-" names DigiGov's own front doors, which register themselves (first_party_client_ensure).
+    if not client_id.strip() or taken or client_id.startswith(FIRST_PARTY_PREFIX):
         errors["client_id"] = _("Choose a client id that is not taken.")
     errors |= registration_problems(
         purpose=purpose,
@@ -221,6 +224,38 @@ def client_credentials_client_create(
         object_id=client.client_id,
         detail={"scopes": scopes, "grant": "client_credentials"},
     )
+    return client
+
+
+@transaction.atomic
+def first_party_client_ensure(*, client_id: str, name: str) -> OidcClient:
+    """Register one of DigiGov's own front doors as a relying party, once (idempotent: every sign-in may call it).
+
+    The decision recorded with it: no consent screen, because the person is using DigiGov itself and nothing is
+    released to anyone. The client may ask for `openid` only, so its ID token carries who signed in and how
+    (sub, acr, amr) and userinfo has no claim to give it; a consent screen would have nothing to list. It has no
+    agency (no service owner can change or disable it) and no credential: its code is redeemed in-process."""
+    if not client_id.startswith(FIRST_PARTY_PREFIX):
+        raise ValidationFailed(fields={"client_id": _("DigiGov's own clients are named digigov-…")})
+    client, created = OidcClient.objects.select_for_update().get_or_create(
+        client_id=client_id,
+        defaults={
+            "name": name,
+            "agency": None,
+            "purpose": _("Signing you in to DigiGov itself. Nothing about you is shared with anyone."),
+            "allowed_scopes": ["openid"],
+            "sector_identifier": "digigov",  # the front doors are one service: one subject per person
+            "first_party": True,
+        },
+    )
+    if created:
+        entry_record(
+            actor=None,
+            action="identity:oidc:client:register",
+            object_type="oidc_client",
+            object_id=client_id,
+            detail={"first_party": True, "scopes": ["openid"], "consent": "not asked: openid only, nothing released"},
+        )
     return client
 
 
@@ -412,3 +447,20 @@ def client_consent_revoke(*, account: Account, consent_id: int) -> OidcConsent:
         object_id=consent.client.client_id,
     )
     return consent
+
+
+@transaction.atomic
+def sandbox_real_person_refuse(
+    *, account: Account, client: OidcClient, step: str, pushed_request_id: int | None = None
+) -> None:
+    """Record that a sandbox client was refused a real person (`step`: "authorize" or "claims"). At the
+    authorization step the pushed request is spent too: the service is answered access_denied and starts again."""
+    if pushed_request_id is not None:
+        OidcPushedRequest.objects.filter(pk=pushed_request_id).update(used_at=timezone.now())
+    entry_record(
+        actor=account,
+        action="identity:oidc:sandbox:refuse",
+        object_type="oidc_client",
+        object_id=client.client_id,
+        detail={"step": step},
+    )

@@ -16,7 +16,12 @@ from digigov.blocks.identity.models import (
     OidcPushedRequest,
     OidcSigningKey,
 )
-from digigov.blocks.identity.oidc.actions import REQUEST_URI_PREFIX, SIGNING_KEY_CONTEXT, digest
+from digigov.blocks.identity.oidc.actions import (
+    REQUEST_URI_PREFIX,
+    SIGNING_KEY_CONTEXT,
+    digest,
+    sandbox_real_person_refuse,
+)
 from digigov.blocks.identity.oidc.claims import claim_value, claims_for_scopes
 from digigov.blocks.registries import queries as registries
 from digigov.platform.crypto import decrypt_text, pseudonym
@@ -119,6 +124,11 @@ def claims_release(*, token: OidcAccessToken) -> dict[str, Any]:
     claims: dict[str, Any] = {"sub": pairwise_subject(client=client, account=account)}
     consent = consent_current(account=account, client=client)
     if consent is None or account.person_id is None:
+        return claims
+    if client.is_sandbox and not registries.person_is_synthetic(person_id=account.person_id):
+        # Defence in depth behind the authorization step's refusal: a sandbox client never receives a real
+        # person's data, whatever the token's history (say, the record turned out to be a real person's).
+        sandbox_real_person_refuse(account=account, client=client, step="claims")
         return claims
     business = business_queries.oidc_business_claim_release(
         account=account, client=client, code_id=token.code_id, scopes=token.scope.split()

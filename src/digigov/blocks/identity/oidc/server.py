@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from authlib.common.encoding import json_dumps
@@ -23,6 +24,7 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port, validate_host
 from joserfc.jwk import KeySet
 
 from digigov.blocks.identity import business as business_actions
@@ -32,6 +34,10 @@ from digigov.blocks.identity.oidc.claims import CALLING_SYSTEM_SCOPES, SCOPES_SU
 
 PRIVATE_KEY_JWT = "private_key_jwt"
 CLIENT_SECRET_BASIC = "client_secret_basic"  # noqa: S105 (a method name)
+# DigiGov's own front doors redeem their codes inside this process (first_party.py); no HTTP request can be one.
+IN_PROCESS = "digigov_in_process"
+FIRST_PARTY_CALLBACK_PATH = "/auth/callback/"
+FIRST_PARTY_SIGNED_OUT_PATH = "/"
 # Assertions valid for longer would make the replay store grow without bound; an hour is common client default.
 ASSERTION_MAX_SECONDS = 60 * 60 + 60
 
@@ -55,6 +61,18 @@ class RelyingParty(ClientMixin):
     def client_metadata(self) -> dict:
         return {"post_logout_redirect_uris": self.row.post_logout_redirect_uris}
 
+    def own_address(self, uri: str, *, path: str) -> bool:
+        """A first-party front door lives on the provider's own host, under whichever of the deployment's
+        allowed host names the browser used (so its cookies come back); its addresses are fixed paths."""
+        parts = urlsplit(uri)
+        return (
+            self.row.first_party
+            and parts.scheme in ("http", "https")
+            and parts.path == path
+            and not (parts.query or parts.fragment)
+            and validate_host(split_domain_port(parts.netloc)[0], settings.ALLOWED_HOSTS)
+        )
+
     def get_client_id(self) -> str:
         return self.row.client_id
 
@@ -74,6 +92,8 @@ class RelyingParty(ClientMixin):
         return " ".join(asked)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
+        if self.row.first_party:
+            return self.own_address(redirect_uri, path=FIRST_PARTY_CALLBACK_PATH)
         return redirect_uri in self.row.redirect_uris  # exact string match, no prefixes or wildcards
 
     def check_client_secret(self, client_secret: str) -> bool:
@@ -82,6 +102,10 @@ class RelyingParty(ClientMixin):
         return secrets.compare_digest(actions.digest(client_secret), self.row.client_secret_hash)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        if method == IN_PROCESS:
+            return self.row.first_party and endpoint == "token"
+        if self.row.first_party:
+            return False  # no credential exists for a front door: nothing to steal, nothing to present over HTTP
         if method == PRIVATE_KEY_JWT:
             return bool(self.row.jwks or self.row.jwks_uri)
         # Shared secrets only for sandbox clients, which see synthetic people.
@@ -94,7 +118,7 @@ class RelyingParty(ClientMixin):
         # Relying parties sign people in; calling systems (GovStack APIs) only get tokens for themselves.
         if grant_type == "client_credentials":
             return self.is_calling_system
-        return grant_type == "authorization_code" and bool(self.row.redirect_uris)
+        return grant_type == "authorization_code" and (bool(self.row.redirect_uris) or self.row.first_party)
 
 
 class IssuedCode:
@@ -176,8 +200,30 @@ class PkceS256(CodeChallenge):
         super().validate_code_challenge(grant, redirect_uri)
 
 
+class InProcessTokenRequest(OAuth2Request):
+    """A token request a first-party front door makes by calling the provider object, not over HTTP: a
+    single-worker server would otherwise wait on itself (the callback request holding the only worker while
+    it calls the token endpoint). It also spares the front doors a client secret that could leak: only code
+    running in this process can build one, and `in_process_client` accepts nothing else."""
+
+    def __init__(self, uri: str, params: dict[str, str]) -> None:
+        super().__init__("POST", uri)
+        self.payload = BasicOAuth2Payload(params)
+
+    @property
+    def form(self) -> dict[str, str]:
+        return self.payload.data
+
+
+def in_process_client(query_client: Any, request: OAuth2Request) -> RelyingParty | None:
+    if not isinstance(request, InProcessTokenRequest):
+        return None
+    client = query_client(request.payload.client_id)
+    return client if client is not None and client.row.first_party else None
+
+
 class CodeGrant(AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = [PRIVATE_KEY_JWT, CLIENT_SECRET_BASIC]
+    TOKEN_ENDPOINT_AUTH_METHODS = [IN_PROCESS, PRIVATE_KEY_JWT, CLIENT_SECRET_BASIC]
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
         row = actions.authorization_code_create(
@@ -274,6 +320,12 @@ class EndSession(EndSessionEndpoint):
     def end_session(self, end_session_request: Any) -> None:
         logout(end_session_request.request.django_request)
 
+    def _is_valid_post_logout_redirect_uri(self, client: RelyingParty, post_logout_redirect_uri: str) -> bool:
+        # Authlib's registered-address check (exact match), plus the front doors' home page on our own host.
+        if client.row.first_party:
+            return client.own_address(post_logout_redirect_uri, path=FIRST_PARTY_SIGNED_OUT_PATH)
+        return super()._is_valid_post_logout_redirect_uri(client, post_logout_redirect_uri)
+
 
 class Provider(AuthorizationServer):
     def __init__(self) -> None:
@@ -286,6 +338,7 @@ class Provider(AuthorizationServer):
             ),
         )
         self.register_client_auth_method(PRIVATE_KEY_JWT, PrivateKeyJwt())
+        self.register_client_auth_method(IN_PROCESS, in_process_client)
         self.register_grant(CodeGrant, [PkceS256(required=True), IdToken()])
         self.register_grant(ClientCredentials)
         self.register_endpoint(Revocation)

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import InvalidRequestError
+from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from django.conf import settings
 from django.contrib.auth import logout as session_end
@@ -45,6 +45,7 @@ from digigov.blocks.identity.oidc.server import (
     issuer,
     provider,
 )
+from digigov.blocks.registries import queries as registries_queries
 
 # Client credentials are never part of the authorization request that is stored and replayed.
 CREDENTIAL_PARAMS = {"client_assertion", "client_assertion_type", "client_secret"}
@@ -127,7 +128,8 @@ def par(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"request_uri": request_uri, "expires_in": expires_in}, status=201)
 
 
-def _session_assurance(request: HttpRequest) -> tuple[str, list[str]]:
+def session_assurance(request: HttpRequest) -> tuple[str, list[str]]:
+    """How the provider's own session was authenticated: what its next ID token will say as acr and amr."""
     if request.session.get("passkey_verified"):
         return ACR_PASSKEY, request.session.get("passkey_amr") or ["mfa"]
     if request.session.get("mfa_verified"):
@@ -173,9 +175,11 @@ def authorize(request: HttpRequest) -> HttpResponse:
         session_end(request)
         return redirect_to_login(request.get_full_path(), login_url=settings.LOGIN_URL)
     account = request.user
-    if account.kind != "person" or account.person_id is None:
+    # Officers sign in to DigiGov's own back office through the provider; to other services, only people do.
+    officer_at_home = pushed.client.first_party and account.kind == "officer"
+    if (account.kind != "person" or account.person_id is None) and not officer_at_home:
         return _error_page(request, "person_only", status=403)
-    acr, amr = _session_assurance(request)
+    acr, amr = session_assurance(request)
     required = acr_required(params.get("acr_values", ""))
     if not acr_satisfies(acr, required):
         if "none" in prompts:
@@ -193,6 +197,21 @@ def authorize(request: HttpRequest) -> HttpResponse:
     except OAuth2Error as error:
         return provider.handle_error_response(auth_request, error)
     client = grant.client.row
+    if client.is_sandbox and not registries_queries.person_is_synthetic(person_id=account.person_id):
+        # A sandbox client is a service under test: it signs in synthetic people only (docs/identity.md
+        # "Sandbox clients"). The person is told why; the service gets access_denied, as for a refusal.
+        actions.sandbox_real_person_refuse(
+            account=account, client=client, step="authorize", pushed_request_id=pushed.pk
+        )
+        denied = _redirect_error(request, params, AccessDeniedError)
+        if "none" in prompts:
+            return denied
+        return render(
+            request,
+            "identity/oidc/error.html",
+            {"message": "sandbox_real_person", "client": client, "back_url": denied["Location"]},
+            status=403,
+        )
     asked = params.get("scope", "").split()
     claim_scopes = [s for s in asked if s in SCOPE_CLAIMS]
     # The business the person chose to act for in the portal, while they still may (docs/identity.md).
