@@ -190,3 +190,23 @@ def test_pages_carry_a_strict_content_security_policy(path, citizen, ssa_officer
     assert directives["script-src"] == "'self'"
     assert directives["object-src"] == "'none'"
     assert directives["frame-ancestors"] == "'none'"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "content_type"),
+    [
+        ("get", "/api/services?q=a%00b", None, None),
+        ("get", "/services/?q=%00", None, None),
+        ("post", "/sign-in/", "sign_in_id=S1%00&password=x", "application/x-www-form-urlencoded"),
+        ("post", "/api/rules/calculate", '{"persons": {"a\\u0000": {}}}', "application/json"),
+    ],
+)
+def test_a_nul_character_anywhere_in_a_request_is_a_400_not_a_server_error(nation, method, path, body, content_type):
+    client = Client()
+    if method == "get":
+        response = client.get(path)
+    else:
+        response = client.post(path, body, content_type=content_type)
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        assert response.json()["error"]["code"] == "bad_request"

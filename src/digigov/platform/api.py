@@ -10,7 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import SessionAuth
 
-from digigov.platform.errors import DomainError, error_body
+from digigov.platform.errors import GOVSTACK_PREFIX, DomainError, api_error_body
 from digigov.platform.security import too_large_message
 
 logger = logging.getLogger(__name__)
@@ -24,14 +24,8 @@ api = NinjaAPI(
 )
 
 
-GOVSTACK_PREFIX = "/api/govstack/"
-
-
 def _error(request, *, code: str, message: str, status: int, fields: dict | None = None):
-    body = error_body(code=code, message=message, fields=fields)
-    if request.path.startswith(GOVSTACK_PREFIX):
-        # GovStack specs describe errors as {"detail": "..."}; the same body carries both (docs/govstack.md).
-        body["detail"] = body["error"]["message"]
+    body = api_error_body(path=request.path, code=code, message=message, fields=fields)
     return api.create_response(request, body, status=status)
 
 

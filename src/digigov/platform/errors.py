@@ -56,3 +56,15 @@ class Conflict(DomainError):
 
 def error_body(*, code: str, message: str, fields: Mapping[str, str] | None = None) -> dict:
     return {"error": {"code": code, "message": str(message), "fields": dict(fields or {})}}
+
+
+GOVSTACK_PREFIX = "/api/govstack/"
+
+
+def api_error_body(*, path: str, code: str, message: str, fields: Mapping[str, str] | None = None) -> dict:
+    """The error shape for an API request to `path`. GovStack specs describe errors as {"detail": "..."}, so under
+    /api/govstack/ the body carries both (docs/govstack.md)."""
+    body = error_body(code=code, message=message, fields=fields)
+    if path.startswith(GOVSTACK_PREFIX):
+        body["detail"] = body["error"]["message"]
+    return body

@@ -96,7 +96,11 @@ def index_rotation_run(
             actor=None,
             action="platform:keys:rotate-index",
             object_type="blind_index",
-            object_id=",".join(f"{c.source.model}.{c.field}" for c in keys.BLIND_INDEX_COLUMNS),
-            detail={"checked": report.checked, "rewritten": report.rewritten},
+            object_id="all",
+            detail={
+                "checked": report.checked,
+                "rewritten": report.rewritten,
+                "columns": [f"{c.source.model}.{c.field}" for c in keys.BLIND_INDEX_COLUMNS],
+            },
         )
     return report

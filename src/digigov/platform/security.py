@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from digigov.platform.errors import error_body
+from digigov.platform.errors import api_error_body
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,8 @@ class RateLimitMiddleware:
 def _too_many(request: HttpRequest, *, retry_after: int) -> HttpResponse:
     message = _("Too many requests. Wait %(seconds)s seconds and try again.") % {"seconds": retry_after}
     if request.path.startswith("/api/"):
-        response = JsonResponse(error_body(code="too_many_requests", message=message), status=429)
+        body = api_error_body(path=request.path, code="too_many_requests", message=message)
+        response = JsonResponse(body, status=429)
     else:
         response = render(request, "platform/429.html", {"seconds": retry_after}, status=429)
     response["Retry-After"] = str(retry_after)
@@ -162,6 +163,33 @@ class UploadLimitMiddleware:
         return None
 
 
+class NulRefusalMiddleware:
+    """Refuse with 400 a request whose path, query or form or JSON body holds a NUL character: no field of ours
+    may hold one, and PostgreSQL refuses them in text, which would otherwise surface as a server error wherever
+    such a value reaches a query. File uploads (multipart) are left alone: files may contain any byte."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._holds_nul(request):
+            message = _("The request holds a NUL character, which no field may.")
+            return body_refused(request, status=400, message=message)
+        return self.get_response(request)
+
+    @staticmethod
+    def _holds_nul(request: HttpRequest) -> bool:
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            return True
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            return b"%00" in request.body or b"\x00" in request.body
+        if content_type.startswith("application/json"):
+            return b"\\u0000" in request.body or b"\x00" in request.body
+        return False
+
+
 def too_large_message(*, limit: int) -> str:
     return _("The request is too large. The most we accept is %(size)s KB.") % {"size": limit // 1024}
 
@@ -169,5 +197,5 @@ def too_large_message(*, limit: int) -> str:
 def body_refused(request: HttpRequest, *, status: int, message: str) -> HttpResponse:
     code = "request_too_large" if status == 413 else "bad_request"
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body(code=code, message=message), status=status)
+        return JsonResponse(api_error_body(path=request.path, code=code, message=message), status=status)
     return render(request, "platform/request_refused.html", {"message": message}, status=status)

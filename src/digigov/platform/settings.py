@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "digigov.platform.security.UploadLimitMiddleware",
+    "digigov.platform.security.NulRefusalMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -167,6 +168,10 @@ WHITENOISE_USE_FINDERS = True
 # Security headers and cookies. Cookies are Secure unless the deployment explicitly serves plain HTTP
 # (the local demo and tests on 127.0.0.1).
 HTTPS = os.environ.get("DIGIGOV_HTTPS", "0" if DIGIGOV_ENV in {"development", "demo", "test"} else "1") == "1"
+if not HTTPS and DIGIGOV_ENV != "production":
+    # Authlib refuses OAuth over plain http except on loopback addresses; a development or demo server reached by
+    # another name over http (a LAN address, a container's name) must still sign people in. Production is https.
+    os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
