@@ -203,10 +203,7 @@ def test_pages_carry_a_strict_content_security_policy(path, citizen, ssa_officer
 )
 def test_a_nul_character_anywhere_in_a_request_is_a_400_not_a_server_error(nation, method, path, body, content_type):
     client = Client()
-    if method == "get":
-        response = client.get(path)
-    else:
-        response = client.post(path, body, content_type=content_type)
+    response = client.get(path) if method == "get" else client.post(path, body, content_type=content_type)
     assert response.status_code == 400
     if path.startswith("/api/"):
         assert response.json()["error"]["code"] == "bad_request"
