@@ -42,3 +42,12 @@ def entered_answers(service) -> dict:
         else:
             answers[field.key] = samples[field.field_type]
     return answers
+
+
+def get_following(client: Client, url: str, **extra):
+    """GET `url` and every redirect after it, as a browser would. (The provider answers some redirects as plain
+    responses with a Location header, which Django's `follow=True` does not take.)"""
+    response = client.get(url, **extra)
+    while response.status_code in {301, 302, 303}:
+        response = client.get(response["Location"], **extra)
+    return response

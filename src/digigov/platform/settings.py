@@ -334,3 +334,5 @@ MIDDLEWARE = [*MIDDLEWARE, "digigov.blocks.identity.middleware.SignedInSessionMi
 # calling system cannot make the worker post into the platform's own network. Development, the demo and the tests
 # run their receivers on this machine.
 DIGIGOV_MESSAGING_CALLBACK_ALLOW_PRIVATE = DIGIGOV_ENV in {"development", "demo", "test"}
+# How long a worker's claim on an email or SMS it is sending lasts: a worker that died mid-send leaves it to lapse.
+DIGIGOV_MESSAGING_SEND_LEASE_SECONDS = float(os.environ.get("DIGIGOV_MESSAGING_SEND_LEASE_SECONDS", "120"))

@@ -3,21 +3,18 @@
 import pytest
 from django.test import Client
 
+from tests.support import signed_in_client
+
 SIGN_IN_BACKEND = "digigov.blocks.identity.backends.SignInIdBackend"
 PASSWORD = "correct-horse-battery-9"
 
 
 @pytest.fixture
 def client_for():
-    """A test client signed in as `account` with both factors done, as the sign-in pages leave it."""
+    """A test client signed in as `account`, as signing in leaves it (tests.support.signed_in_client)."""
 
     def make(account) -> Client:
-        client = Client()
-        client.force_login(account, backend=SIGN_IN_BACKEND)
-        session = client.session
-        session["mfa_verified"] = True
-        session.save()
-        return client
+        return signed_in_client(account)
 
     return make
 

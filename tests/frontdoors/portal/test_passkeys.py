@@ -12,6 +12,7 @@ from digigov.blocks.audit.models import AuditEntry
 from digigov.blocks.identity.actions import totp_enrolment_begin, totp_verify
 from digigov.blocks.identity.models import Passkey
 from tests.blocks.identity.webauthn_authenticator import SoftwareAuthenticator, b64url
+from tests.support import get_following
 
 SITE = "https://testserver"
 
@@ -110,7 +111,7 @@ def test_signing_in_with_a_passkey_needs_no_id_and_gives_the_passkey_level(citiz
     assert browser.session["passkey_amr"] == ["hwk", "mfa"]
     passkey = Passkey.objects.get(account=citizen_with_passkey)
     assert passkey.sign_count == 1 and passkey.last_used_at is not None
-    assert browser.get(reverse("portal:applications")).status_code == 200
+    assert get_following(browser, reverse("portal:applications")).status_code == 200
 
 
 def test_the_sign_in_page_offers_a_passkey(nation):

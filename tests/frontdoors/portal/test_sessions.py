@@ -12,6 +12,7 @@ from digigov.blocks.identity.actions import totp_enrolment_begin
 from digigov.blocks.identity.models import SignedInSession
 from digigov.blocks.identity.queries import session_key_digest
 from digigov.blocks.identity.signals import SESSION_RECORD
+from tests.support import get_following
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
 SAFARI_IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
@@ -59,7 +60,7 @@ def test_signing_out_another_device_ends_that_session_on_the_server(laptop, phon
     assert response["Location"] == reverse("portal:security")
     assert not Session.objects.filter(session_key=phone_key).exists()
     assert phone.get(reverse("portal:applications"))["Location"].startswith(reverse("portal:sign-in"))
-    assert laptop.get(reverse("portal:applications")).status_code == 200
+    assert get_following(laptop, reverse("portal:applications")).status_code == 200
     assert AuditEntry.objects.filter(action="identity:session:revoke").exists()
     assert "Safari on iPhone" not in html(laptop.get(reverse("portal:security")))
 
@@ -68,7 +69,7 @@ def test_sign_out_everywhere_else_keeps_only_this_session(laptop, phone, nation,
     tablet = signed_in(nation, citizen_password, user_agent="Mozilla/5.0 (Linux; Android 15) Chrome/140.0",
                        address="198.51.100.4")
     laptop.post(reverse("portal:sessions-revoke-others"))
-    assert laptop.get(reverse("portal:applications")).status_code == 200
+    assert get_following(laptop, reverse("portal:applications")).status_code == 200
     for other in (phone, tablet):
         assert other.get(reverse("portal:applications")).status_code == 302
     assert list(SignedInSession.objects.filter(ended_at__isnull=True).values_list("pk", flat=True)) == [
@@ -87,7 +88,7 @@ def test_no_one_can_end_another_persons_session(laptop, other_citizen, client_fo
     intruder = client_for(other_citizen)
     response = intruder.post(reverse("portal:session-revoke", args=[laptop.session[SESSION_RECORD]]))
     assert response.status_code == 404
-    assert laptop.get(reverse("portal:applications")).status_code == 200
+    assert get_following(laptop, reverse("portal:applications")).status_code == 200
 
 
 def test_signing_out_closes_the_sessions_record(laptop):

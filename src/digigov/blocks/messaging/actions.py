@@ -101,9 +101,9 @@ def message_create(
 
 # Two workers can be handed the same event (the outbox delivers at least once, and its row lock ends before the
 # subscribers run), so an email or SMS is claimed, by one conditional UPDATE, before any network I/O: only the
-# worker whose UPDATE changed the row sends. The claim lapses after CLAIM_LEASE, well beyond the SMTP and SMS
-# timeouts (10 s each), so only a worker that died mid-send leaves its claim to lapse, and the send is retried.
-CLAIM_LEASE = dt.timedelta(minutes=2)
+# worker whose UPDATE changed the row sends. The claim lapses after DIGIGOV_MESSAGING_SEND_LEASE_SECONDS (2
+# minutes), well beyond the SMTP and SMS timeouts (10 s each), so only a worker that died mid-send leaves its
+# claim to lapse, and the send is retried.
 
 
 class SendClaimed(Exception):
@@ -114,7 +114,8 @@ class SendClaimed(Exception):
 def _claim(*, pending: QuerySet) -> bool:
     now = timezone.now()
     lapsed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    return pending.filter(lapsed).update(claimed_until=now + CLAIM_LEASE) == 1
+    lease = dt.timedelta(seconds=settings.DIGIGOV_MESSAGING_SEND_LEASE_SECONDS)
+    return pending.filter(lapsed).update(claimed_until=now + lease) == 1
 
 
 def delivery_claim(*, delivery_id: int) -> bool:

@@ -55,7 +55,7 @@ class Delivery(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
-    # A worker claims a pending email before it talks to the relay (actions.CLAIM_LEASE); another worker that
+    # A worker claims a pending email before it talks to the relay (DIGIGOV_MESSAGING_SEND_LEASE_SECONDS); another worker that
     # got the same event skips it until the claim lapses, which it does only if the first worker died.
     claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

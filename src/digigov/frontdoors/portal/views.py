@@ -69,6 +69,11 @@ def person_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
             return redirect_to_login(request.get_full_path(), login_url=settings.LOGIN_URL)
         if request.user.kind != "person" or request.user.person_id is None:
             raise Http404()
+        if first_party.front_door_acr(request, client_id=first_party.PORTAL) is None:
+            # Signed in at the provider but not yet in the portal: the portal, a relying party like any other,
+            # gets its own ID token first (no page to see when the provider's session is there).
+            query = urlencode({"door": "portal", "next": request.get_full_path()})
+            return redirect(f"{reverse('portal:auth-start')}?{query}")
         return view(request, *args, **kwargs)
 
     return wrapped
