@@ -59,20 +59,22 @@ def business_admin_grant(*, actor: Account, uen: str, national_id: str) -> Busin
     return appointment
 
 
+def _revoke(*, rows: Any, pk: int, context: Any, actor: Account) -> Any:
+    """End a current appointment or access of the business (locked first); another business's is not found."""
+    row = rows.select_for_update().filter(pk=pk, business=context.business, revoked_at__isnull=True).first()
+    if row is None:
+        raise NotFound()
+    row.revoked_at, row.revoked_by = timezone.now(), actor
+    row.save(update_fields=["revoked_at", "revoked_by"])
+    return row
+
+
 @transaction.atomic
 def business_admin_revoke(*, actor: Account, uen: str, appointment_id: int) -> BusinessAdministrator:
     context = business_context(account=actor, uen=uen)
     if not context.by_right:
         raise NotPermitted(_("Only the business's owners and directors may remove administrators."))
-    appointment = (
-        BusinessAdministrator.objects.select_for_update()
-        .filter(pk=appointment_id, business=context.business, revoked_at__isnull=True)
-        .first()
-    )
-    if appointment is None:
-        raise NotFound()
-    appointment.revoked_at, appointment.revoked_by = timezone.now(), actor
-    appointment.save(update_fields=["revoked_at", "revoked_by"])
+    appointment = _revoke(rows=BusinessAdministrator.objects, pk=appointment_id, context=context, actor=actor)
     _audit(
         actor=actor,
         action="identity:business:administrator:revoke",
@@ -123,15 +125,7 @@ def employee_access_revoke(*, actor: Account, uen: str, access_id: int) -> Busin
     context = business_context(account=actor, uen=uen)
     if not context.is_administrator:
         raise NotPermitted(_("Only the business's administrators may take access back."))
-    access = (
-        BusinessAccess.objects.select_for_update()
-        .filter(pk=access_id, business=context.business, revoked_at__isnull=True)
-        .first()
-    )
-    if access is None:
-        raise NotFound()
-    access.revoked_at, access.revoked_by = timezone.now(), actor
-    access.save(update_fields=["revoked_at", "revoked_by"])
+    access = _revoke(rows=BusinessAccess.objects, pk=access_id, context=context, actor=actor)
     _audit(
         actor=actor,
         action="identity:business:access:revoke",

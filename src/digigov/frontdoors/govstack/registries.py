@@ -383,6 +383,24 @@ def _usage(request: HttpRequest, user_id: str, database_id: str):
     )
 
 
+# Each personalDataUsage field in the current spelling and the 2023 one (PascalCase), and how it is read.
+_USAGE_FIELDS = (
+    ("id", "ID", lambda u: u.id),
+    ("readerId", "ReaderID", lambda u: u.reader_id),
+    ("readerInitials", "ReaderInitials", lambda u: u.reader_initials),
+    ("readerInstitutionId", "ReaderInstitutionID", lambda u: u.reader_institution_id),
+    ("readerInstitutionName", "ReaderInstitutionName", lambda u: u.reader_institution_name),
+    ("readerApplicationName", "ReaderApplicationName", lambda u: u.reader_application_name),
+    ("searchDateTime", "SearchDateTime", lambda u: u.read_at.isoformat()),
+    ("refrences", "Refrences", lambda u: [{"ReferenceID": r} for r in u.references]),  # the specs' spelling
+)
+
+
+def _usage_rows(usages, *, spelling: int) -> list[dict]:
+    """The usages in the current spelling (0) or the 2023 one (1)."""
+    return [{names[spelling]: value(u) for *names, value in _USAGE_FIELDS} for u in usages]
+
+
 # Registered before the list below: /data/MyPersonalDataUsage/1.0 would otherwise read as a registry's path.
 @router.get(
     "/data/MyPersonalDataUsage/1.0",
@@ -395,19 +413,7 @@ def personal_data_usage_2023(
     userID: str = Query(..., description="The person's national ID number"),
     DatabaseID: str = Query(..., description="The registry's code"),
 ):
-    return Status(200, [
-        {
-            "ID": u.id,
-            "ReaderID": u.reader_id,
-            "ReaderInitials": u.reader_initials,
-            "ReaderInstitutionID": u.reader_institution_id,
-            "ReaderInstitutionName": u.reader_institution_name,
-            "ReaderApplicationName": u.reader_application_name,
-            "SearchDateTime": u.read_at.isoformat(),
-            "Refrences": [{"ReferenceID": r} for r in u.references],
-        }
-        for u in _usage(request, userID, DatabaseID)
-    ])
+    return Status(200, _usage_rows(_usage(request, userID, DatabaseID), spelling=1))
 
 
 @router.get(
@@ -421,19 +427,7 @@ def personal_data_usage(
     userId: str = Query(..., description="The person's national ID number"),
     databaseId: str = Query(..., description="The registry's code"),
 ):
-    return Status(200, [
-        {
-            "id": u.id,
-            "readerId": u.reader_id,
-            "readerInitials": u.reader_initials,
-            "readerInstitutionId": u.reader_institution_id,
-            "readerInstitutionName": u.reader_institution_name,
-            "readerApplicationName": u.reader_application_name,
-            "searchDateTime": u.read_at.isoformat(),
-            "refrences": [{"ReferenceID": r} for r in u.references],
-        }
-        for u in _usage(request, userId, databaseId)
-    ])
+    return Status(200, _usage_rows(_usage(request, userId, databaseId), spelling=0))
 
 
 def _entries_create(request: HttpRequest, database, body: EntriesIn):
