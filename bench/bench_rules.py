@@ -43,7 +43,7 @@ nation_seed(residents=int(os.environ["BENCH_RESIDENTS"]), seed=1, progress=True)
 with transaction.atomic(), connection.cursor() as cursor:
     for table in ("rules_offer", "rules_scanchunk", "rules_scan"):
         cursor.execute(f"DELETE FROM {table}")
-    cursor.execute("DELETE FROM platform_event WHERE type = 'rules.offer_made'")
+    cursor.execute("DELETE FROM platform_event WHERE type = 'rules.offers_made'")
 if connection.vendor == "postgresql":
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")

@@ -7,7 +7,7 @@ from django.db import models
 
 class Event(models.Model):
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    type = models.CharField(max_length=100, db_index=True)
+    type = models.CharField(max_length=100)  # not indexed: the worker reads pending events in id order, never by type
     payload = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)

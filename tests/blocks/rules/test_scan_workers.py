@@ -34,10 +34,11 @@ def test_workers_that_read_and_record_their_chunks_make_the_offers_the_scanning_
     assert outcome.finished and outcome.scan.chunks_total > 3
     assert outcome.offers == len(by_workers) > 0
     assert not ScanChunk.objects.filter(scan=outcome.scan, done_at__isnull=True).exists()
-    assert Event.objects.filter(type="rules.offer_made").count() == len(by_workers)
+    announced = [tuple(pair) for e in Event.objects.filter(type="rules.offers_made") for pair in e.payload["offers"]]
+    assert sorted(announced) == sorted((str(pk), person) for pk, person in Offer.objects.values_list("id", "person_id"))
 
     Offer.objects.all().delete()
-    Event.objects.filter(type="rules.offer_made").delete()
+    Event.objects.filter(type="rules.offers_made").delete()
     Scan.objects.all().delete()
     with transaction.atomic():  # inside a transaction the scanning process reads and records every chunk itself
         in_process = scan_run(as_of=AS_OF, chunk_size=8, workers=2, progress=False)

@@ -31,7 +31,11 @@ class Message(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["source_event_id", "template_key"], name="message_once_per_event")
+            # One event may message many people (a scan's offers), each once; message_create still makes one
+            # message per (event, template) for events about one person.
+            models.UniqueConstraint(
+                fields=["source_event_id", "template_key", "person"], name="message_once_per_event_and_person"
+            )
         ]
         indexes = [models.Index(fields=["person", "-created_at"], name="message_person_idx")]
 
@@ -55,8 +59,8 @@ class Delivery(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
-    # A worker claims a pending email before it talks to the relay (DIGIGOV_MESSAGING_SEND_LEASE_SECONDS); another worker that
-    # got the same event skips it until the claim lapses, which it does only if the first worker died.
+    # A worker claims a pending email before it talks to the relay (DIGIGOV_MESSAGING_SEND_LEASE_SECONDS); another
+    # worker that got the same event skips it until the claim lapses, which it does only if the first worker died.
     claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)

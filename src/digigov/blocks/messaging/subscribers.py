@@ -4,11 +4,12 @@ systems' dispatches when due, and reports their delivery status to the caller's 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from digigov.blocks.consent.actions import access_record
+from digigov.blocks.consent.actions import access_record, access_records_many
 from digigov.blocks.messaging import actions
 from digigov.blocks.messaging.backends import email_sender
 from digigov.blocks.messaging.backends.sms import sms_gateway
-from digigov.blocks.registries.queries import AccessContext, agency_get, person_contact_get
+from digigov.blocks.messaging.models import Message
+from digigov.blocks.registries.queries import AccessContext, agency_get, person_contact_get, person_contacts_get
 from digigov.platform.outbox import subscribe
 
 
@@ -58,30 +59,48 @@ def on_decision_reversed(event) -> None:
     _notify(event=event, template_key="application-rejected", extra={"reason": event.payload["reason"]})
 
 
-@subscribe(event_type="rules.offer_made", name="messaging.offer")
-def on_offer_made(event) -> None:
-    """A proactive scan found the person newly eligible: invite them to apply, with a link that starts the
-    application (pre-filled after their consent)."""
+@subscribe(event_type="rules.offers_made", name="messaging.offers")
+def on_offers_made(event) -> None:
+    """A proactive scan found people newly eligible for a scheme: invite each to apply, with a link that starts
+    the application (pre-filled after their consent). All the event's offers (up to 2,000) at once, in bulk: a
+    first scan makes a million."""
     payload = event.payload
+    template_key = "offer-made"
+    # A redelivered event (its EventHandled row lost) skips the people already messaged, and does not read
+    # their data again.
+    done = set(
+        Message.objects.filter(source_event_id=event.event_id, template_key=template_key).values_list(
+            "person_id", flat=True
+        )
+    )
+    offers = [(offer_id, person_id) for offer_id, person_id in payload["offers"] if person_id not in done]
+    if not offers:
+        return
     agency = agency_get(code=payload["agency_code"])
-    contact = person_contact_get(person_id=payload["person_id"])
-    access_record(
-        person_id=payload["person_id"], elements=["person.full_name", "person.email"],
+    contacts = person_contacts_get(person_ids=[person_id for _offer_id, person_id in offers])
+    # Looking up where to send the messages is itself a read of each person's data, so it is recorded.
+    access_records_many(
+        reads=[(person_id, f"offer:{offer_id}") for offer_id, person_id in offers],
+        elements=["person.full_name", "person.email"],
         context=AccessContext(
             accessor=None, agency=agency,
             purpose=_("Tell you about %(scheme)s, which you may qualify for") % {"scheme": payload["scheme_label"]},
-            service_ref=f"offer:{payload['offer_id']}", legal_basis=_("Proactive offers of support"),
+            legal_basis=_("Proactive offers of support"),
         ),
+        source_event_id=event.event_id,
     )
-    path = f"/offers/{payload['offer_id']}/apply/"
-    actions.message_create(
-        person_id=payload["person_id"], template_key="offer-made", source_event_id=event.event_id,
-        email=contact["email"], link=path,
-        context={
-            "name": contact["full_name"], "scheme": payload["scheme_label"], "agency": agency.name,
-            "link": f"{settings.DIGIGOV_SITE_URL}{path}",
-        },
-    )
+    recipients = []
+    for offer_id, person_id in offers:
+        contact = contacts[person_id]
+        path = f"/offers/{offer_id}/apply/"
+        recipients.append(actions.MessageTo(
+            person_id=person_id, email=contact["email"], link=path,
+            context={
+                "name": contact["full_name"], "scheme": payload["scheme_label"], "agency": agency.name,
+                "link": f"{settings.DIGIGOV_SITE_URL}{path}",
+            },
+        ))
+    actions.messages_create_many(template_key=template_key, source_event_id=event.event_id, recipients=recipients)
 
 
 @subscribe(event_type="message.queued", name="messaging.email_send", transactional=False)

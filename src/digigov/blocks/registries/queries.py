@@ -197,5 +197,12 @@ def person_contact_get(*, person_id: int) -> dict[str, str]:
     return row
 
 
+def person_contacts_get(*, person_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """person_contact_get for many people in one query (a batch of messages), by person id; people not
+    registered are left out."""
+    rows = Person.objects.filter(pk__in=person_ids).values_list("pk", "full_name", "email", "mobile")
+    return {pk: {"full_name": name, "email": email, "mobile": mobile} for pk, name, email, mobile in rows}
+
+
 def business_list_for_person(*, person_id: int) -> QuerySet[Business]:
     return Business.objects.filter(roles__person_id=person_id, roles__role__in=["owner", "director"]).distinct()

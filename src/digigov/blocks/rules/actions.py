@@ -17,7 +17,7 @@ from digigov.blocks.audit.actions import entry_record
 from digigov.blocks.consent.actions import population_access_record
 from digigov.blocks.registries.queries import agency_get
 from digigov.blocks.registries.synthetic import nation_counts
-from digigov.blocks.rules.events import OfferMade, SimulationRequested
+from digigov.blocks.rules.events import OFFERS_PER_EVENT, OffersMade, SimulationRequested
 from digigov.blocks.rules.mapping import elements_needed
 from digigov.blocks.rules.models import Offer, Scan, ScanChunk, SimulationRun
 from digigov.blocks.rules.queries import eligibility_unpack, scan_latest_completed, services_by_scheme
@@ -161,6 +161,7 @@ def _offers_make(
     served = _served(person_ids=person_ids, household_ids=household_ids)
     now = timezone.now()
     made = 0
+    payloads: list[str] = []
     for bit, scheme in enumerate(SCHEMES):
         wanted = (new >> bit) & 1 == 1
         if scheme.key in served:
@@ -170,8 +171,8 @@ def _offers_make(
             continue
         service = services.get(scheme.key)
         offer_ids = ordered_uuids(len(people))
-        # The ORM's per-row path (and one INSERT per outbox event) would take minutes for the half a million
-        # offers a first scan of a million people makes.
+        # The ORM's per-row path would take minutes for the half a million offers a first scan of a million
+        # people makes.
         constants = [
             Offer._meta.get_field(name).get_db_prep_value(value, connection)
             for name, value in (
@@ -187,27 +188,22 @@ def _offers_make(
             fields=("id", "person", "scheme_key", "service", "scan", "status", "created_at"),
             rows=((o, p, *constants) for o, p in zip(uuids_for_database(offer_ids), people, strict=True)),
         )
-        # The events outbox.publish(OfferMade(...)) would write, one per offer; the payload's fixed part is
-        # encoded once per scheme.
-        fixed = dataclasses.asdict(
-            OfferMade(
-                offer_id="",
-                person_id=0,
-                scheme_key=scheme.key,
-                scheme_label=scheme.label,
-                agency_code=scheme.agency,
-                service_slug=service.slug if service else "",
-            )
-        )
-        del fixed["offer_id"], fixed["person_id"]
-        prefix = json.dumps(fixed)[:-1]
-        outbox.publish_many(
-            event_type=OfferMade.type,
-            payloads=[
-                f'{prefix}, "offer_id": "{o}", "person_id": {p}}}' for o, p in zip(offer_ids, people, strict=True)
-            ],
-        )
+        # The JSON of OffersMade(...), one per OFFERS_PER_EVENT offers; asdict would copy every pair.
+        fixed = dataclasses.asdict(OffersMade(
+            scan_id=scan.pk,
+            scheme_key=scheme.key,
+            scheme_label=scheme.label,
+            agency_code=scheme.agency,
+            service_slug=service.slug if service else "",
+            offers=[],
+        ))
+        pairs = [[o, p] for o, p in zip(offer_ids, people, strict=True)]
+        payloads += [
+            json.dumps({**fixed, "offers": pairs[start : start + OFFERS_PER_EVENT]})
+            for start in range(0, len(pairs), OFFERS_PER_EVENT)
+        ]
         made += len(people)
+    outbox.publish_many(event_type=OffersMade.type, payloads=payloads)
     return made
 
 
