@@ -17,6 +17,7 @@ from digigov.platform.request_context import request_id_get
 
 # pg_advisory_xact_lock key: one chainer at a time even when several workers run.
 _CHAIN_LOCK = 0x6175646974  # "audit"
+CHAIN_BATCH = 20_000  # entries chained by one pass at most
 
 
 def entry_record(
@@ -99,7 +100,7 @@ class ChainHorizon:
         return self.settled_max_id
 
 
-def chain_extend(*, up_to_id: int, limit: int = 20_000) -> int:
+def chain_extend(*, up_to_id: int, limit: int = CHAIN_BATCH) -> int:
     """Chain up to `limit` unchained entries with ids <= `up_to_id`, in id order; returns how many."""
     with transaction.atomic():
         if connection.vendor == "postgresql":

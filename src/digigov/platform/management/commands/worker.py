@@ -1,9 +1,10 @@
 import signal
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from digigov.blocks.audit.actions import ChainHorizon, chain_and_seal
+from digigov.blocks.audit.actions import CHAIN_BATCH, ChainHorizon, chain_and_seal
 from digigov.blocks.kpi.tasks import WarehouseRefresh
 from digigov.blocks.messaging.tasks import scheduled_sends_release
 from digigov.platform.outbox import dispatch_pending
@@ -27,12 +28,18 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         self.stdout.write("DigiGov worker delivering events")
         audit_horizon = ChainHorizon()  # how far the audit chain may extend; see docs/audit.md
+        audit_due = 0.0  # when the next chaining pass is due (monotonic clock)
         kpi_refresh = WarehouseRefresh()  # folds new events into the KPI warehouse once a minute; docs/kpi.md
         while not stopping:
             # Scheduled messages now due become events first, so they are delivered in this same round.
             delivered = scheduled_sends_release()
             delivered += dispatch_pending()
-            delivered += chain_and_seal(horizon=audit_horizon)
+            if once or time.monotonic() >= audit_due:
+                chained = chain_and_seal(horizon=audit_horizon)
+                # A full batch means more entries wait: the next pass is due at once.
+                pause = 0.0 if chained >= CHAIN_BATCH else settings.DIGIGOV_AUDIT_CHAIN_INTERVAL
+                audit_due = time.monotonic() + pause
+                delivered += chained
             kpi_refresh.run_if_due()  # not counted in `delivered`, so --once still means "until nothing is pending"
             if once and not delivered:
                 break
