@@ -2,9 +2,9 @@
 entries versus with that step off, and `digigov audit verify` speed over a log of 1,000,000 entries.
 
 Part 1 seeds a small nation in SQLite, serves it with gunicorn (2 processes) and runs `digigov worker`
-beside it, alternating rounds with DIGIGOV_AUDIT_SEALING=0 and =1 (same database, same client as
-bench_submit.py). Part 2 fills a fresh database with synthetic audit entries, chains and seals them, then
-times `digigov audit verify`.
+beside it, in rounds with DIGIGOV_AUDIT_SEALING=0 and =1 in the order off, on, on, off, ... (same database,
+same client as bench_submit.py). Part 2 fills a fresh database with synthetic audit entries, chains and seals
+them, then times `digigov audit verify`.
 
 Last line: `BENCH trust sealing_overhead_pct=<n> verify_eps=<n>`.
 """
@@ -62,14 +62,16 @@ def sealing_overhead(*, workdir: str, residents: int, seconds: float, concurrenc
         submission = submission_requests(answers=service_answers(service=service), sessions=sessions)
         path = "/api/services/baby-bonus/applications"
         _load(path=path, make_request=submission, seconds=2, concurrency=concurrency)  # warm up
-        for round_ in range(rounds * 2):
-            sealing = bool(round_ % 2)
+        # Off, on, on, off, off, on, ...: a drift in speed over the run (the database growing, other work on
+        # the machine) weighs on both sides alike.
+        for sealing in [(round_ + 1) // 2 % 2 == 1 for round_ in range(rounds * 2)]:
             worker = subprocess.Popen(
                 [DIGIGOV, "worker"],
                 env={**env, "DIGIGOV_AUDIT_SEALING": "1" if sealing else "0"},
                 stdout=subprocess.DEVNULL,
             )
             try:
+                time.sleep(3)  # the worker's start-up (loading Django) is not part of either side
                 rps, _latencies, errors = _load(
                     path=path, make_request=submission, seconds=seconds, concurrency=concurrency
                 )
@@ -129,8 +131,8 @@ def verify_speed(*, workdir: str, entries: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--residents", type=int, default=3_000)
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--rounds", type=int, default=2, help="Rounds with sealing off and on, alternating.")
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--rounds", type=int, default=4, help="Rounds with sealing off and on each.")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--entries", type=int, default=1_000_000)
     args = parser.parse_args()
