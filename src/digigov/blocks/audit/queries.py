@@ -231,13 +231,13 @@ def _sqlite_group_intact(  # noqa: PLR0911 (each check its own early answer)
     (entries, last id, last hash) if so, None if this check cannot tell (then they are checked entry by entry).
 
     The work is done a group at a time in C: SQLite renders the canonical encodings and joins each column of
-    the group into one string, so Python handles a few strings instead of a tuple per entry. Intact means: the
-    entries' ids are exactly the links' ids; each link names the one before; each entry's hash over its
-    encoding and the previous hash is its link's; each seal's count, ends, Merkle root, key and signature match.
+    the group into one string, so Python handles a few strings instead of a tuple per entry. Intact means: as
+    many entries as links; each link names the one before; each entry's hash over its encoding (which holds
+    its id) and the previous hash is its link's; each seal's count, ends, Merkle root, key and signature match.
     """
     entries_sql = (
-        "SELECT group_concat(id, ','), group_concat(canonical, char(10)), count(*) FROM ("  # noqa: S608 (no user input)
-        f"SELECT e.id AS id, {_sqlite_canonical()} AS canonical FROM audit_auditentry e "
+        "SELECT group_concat(canonical, char(10)), count(*) FROM ("  # noqa: S608 (no user input)
+        f"SELECT {_sqlite_canonical()} AS canonical FROM audit_auditentry e "
         "WHERE e.id >= %s AND e.id <= %s ORDER BY e.id)"
     )
     links_sql = (
@@ -248,29 +248,31 @@ def _sqlite_group_intact(  # noqa: PLR0911 (each check its own early answer)
     try:
         with connection.cursor() as cursor:
             cursor.execute(entries_sql, [low, high])
-            entry_ids, encodings, count = cursor.fetchone()
+            encodings, count = cursor.fetchone()
             cursor.execute(links_sql, [low, high])
             link_ids, previous_ids, hashes_hex = cursor.fetchone()
     except DatabaseError:  # a detail that is not JSON, say: the careful check names the entry
         return None
-    if not count or entry_ids != link_ids:
+    if not count or link_ids is None:
         return None
+    ids = link_ids.split(",")
     cut = link_ids.rfind(",")
     expected = ("" if previous_id is None else str(previous_id)) + ("," + link_ids[:cut] if cut >= 0 else "")
     # A canonical encoding holds no raw newline (JSON escapes it), so the split gives one per entry.
     encodings, hashes = encodings.split("\n"), hashes_hex.split(",")
-    if previous_ids != expected or len(encodings) != count or len(hashes) != count:
-        return None
-    sha256 = integrity._sha256
-    computed = [
-        sha256(f'{encoding[:-1]},"{previous}"]'.encode()).hexdigest()
-        for encoding, previous in zip(encodings, [previous_hash.hex(), *hashes[:-1]], strict=True)
-    ]
-    if computed != hashes:
+    if previous_ids != expected or len(ids) != count or len(encodings) != count or len(hashes) != count:
         return None
     raw = bytes.fromhex(hashes_hex.replace(",", ""))
     leaves = [raw[at : at + 32] for at in range(0, len(raw), 32)]
-    ids = link_ids.split(",")
+    # Each encoding holds its entry's id, so hashes equal to the links' in order also mean the entries' ids
+    # are the links' ids.
+    sha256 = integrity._sha256
+    computed = [
+        sha256(f'{encoding[:-1]},"{previous}"]'.encode()).digest()
+        for encoding, previous in zip(encodings, [previous_hash.hex(), *hashes[:-1]], strict=True)
+    ]
+    if computed != leaves:
+        return None
     offset = 0
     for first, last, entries, root, signed_at, seal_key_id, signature in seals:
         if offset + entries > count or ids[offset] != str(first) or ids[offset + entries - 1] != str(last):
