@@ -1,8 +1,13 @@
 """The scan as `digigov rules scan` runs it, outside any transaction, with local worker processes: they read
-their chunks through their own connections and, on PostgreSQL, record them too. The offers are the same as when
-the scanning process reads and records every chunk itself."""
+their chunks through their own connections and record them too. The offers are the same as when the scanning
+process reads and records every chunk itself."""
 
 import datetime as dt
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -27,7 +32,7 @@ def _offers() -> set[tuple[int, str]]:
     return set(Offer.objects.values_list("person_id", "scheme_key"))
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="workers write only on PostgreSQL (one writer on SQLite)")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the SQLite test database is in memory: see below")
 def test_workers_that_read_and_record_their_chunks_make_the_offers_the_scanning_process_would(small_nation):
     outcome = scan_run(as_of=AS_OF, chunk_size=8, workers=2, progress=False)
     by_workers = _offers()
@@ -44,3 +49,45 @@ def test_workers_that_read_and_record_their_chunks_make_the_offers_the_scanning_
         in_process = scan_run(as_of=AS_OF, chunk_size=8, workers=2, progress=False)
     assert in_process.offers == outcome.offers
     assert _offers() == by_workers
+
+
+IN_PROCESS_SCAN = """
+import datetime as dt, django
+django.setup()
+from django.db import transaction
+from digigov.blocks.rules.scan import scan_run
+with transaction.atomic():  # inside a transaction the scanning process reads and records every chunk itself
+    print(scan_run(as_of=dt.date(2026, 6, 15), chunk_size=8, workers=2, progress=False).offers)
+"""
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the PostgreSQL case is the test above")
+def test_on_sqlite_workers_take_turns_writing_and_make_the_offers_the_scanning_process_would(tmp_path):
+    # A database file (the test database is in memory, which other processes cannot open), seeded once and
+    # copied, so both ways of scanning start from the same nation.
+    digigov = str(Path(sys.executable).parent / "digigov")
+    env = {
+        **os.environ,
+        "DIGIGOV_ENV": "development",
+        "DJANGO_SETTINGS_MODULE": "digigov.platform.settings",
+    }
+
+    def run(*args: str, database: str) -> None:
+        url = f"sqlite:///{tmp_path / database}"
+        subprocess.run(args, env={**env, "DATABASE_URL": url}, check=True, capture_output=True)  # noqa: S603
+
+    run(digigov, "migrate", "--no-input", database="workers.sqlite3")
+    run(digigov, "seed", "--residents", "120", "--seed", "11", "--no-progress", database="workers.sqlite3")
+    with sqlite3.connect(tmp_path / "workers.sqlite3") as source, sqlite3.connect(tmp_path / "alone.sqlite3") as copy:
+        source.backup(copy)
+    run(digigov, "rules", "scan", "--as-of", AS_OF.isoformat(), "--chunk-size", "8", database="workers.sqlite3")
+    run(sys.executable, "-c", IN_PROCESS_SCAN, database="alone.sqlite3")
+
+    def offers(name: str) -> set[tuple[int, str]]:
+        with sqlite3.connect(tmp_path / name) as database:
+            return set(database.execute("SELECT person_id, scheme_key FROM rules_offer").fetchall())
+
+    with sqlite3.connect(tmp_path / "workers.sqlite3") as database:
+        chunks, undone = database.execute("SELECT count(*), sum(done_at IS NULL) FROM rules_scanchunk").fetchone()
+    assert chunks > 3 and undone == 0
+    assert offers("workers.sqlite3") == offers("alone.sqlite3") != set()

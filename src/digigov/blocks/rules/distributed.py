@@ -98,7 +98,7 @@ def chunk_read_evaluate_record_task(
     as_of: dt.date,
     previous: tuple[numpy.ndarray, numpy.ndarray] | None,
 ) -> int:
-    """Read, evaluate and record one chunk in the worker (PostgreSQL): its eligibility, offers and their events
+    """Read, evaluate and record one chunk in the worker: its eligibility, offers and their events
     commit in one transaction of the worker's own connection, as the scanning process would write them.
     Returns the number of offers made."""
     _django_ready()
