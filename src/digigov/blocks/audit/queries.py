@@ -152,6 +152,26 @@ def _sqlite_rows(low: int, high: int, chunk: int = 20_000) -> Iterator[tuple]:
                 yield from ((e[0], *by_id.get(e[0], no_link)[1:], e[1]) for e in entries)
 
 
+def _seal_matches(*, seal: tuple, leaves: list[bytes], public_key: bytes, key_id: str) -> bool:
+    """Whether a seal row (first, last, entries, root, signed_at, key_id, signature) covers exactly `leaves`,
+    the chain hashes of its entries in id order, under the platform's key, with a valid signature."""
+    first, last, entries, root, signed_at, seal_key_id, signature = seal
+    statement = integrity.seal_statement(
+        first_entry_id=first,
+        last_entry_id=last,
+        entries=entries,
+        root=bytes(root),
+        signed_at=integrity.datetime_text(signed_at),
+        key_id=seal_key_id,
+    )
+    return (
+        len(leaves) == entries
+        and integrity.merkle_root(leaves) == bytes(root)
+        and seal_key_id == key_id
+        and signature_valid(public_key=public_key, signature=bytes(signature), message=statement)
+    )
+
+
 def _entry_matches(entry_id: int, previous_hash: bytes, link_hash: bytes) -> bool:
     rows = entry_rows(after_id=entry_id - 1, up_to_id=entry_id, limit=1)
     return bool(rows) and integrity.entry_hash(rows[0], previous_hash) == link_hash
@@ -274,22 +294,11 @@ def _sqlite_group_intact(  # noqa: PLR0911 (each check its own early answer)
     if computed != leaves:
         return None
     offset = 0
-    for first, last, entries, root, signed_at, seal_key_id, signature in seals:
+    for seal in seals:
+        first, last, entries = seal[:3]
         if offset + entries > count or ids[offset] != str(first) or ids[offset + entries - 1] != str(last):
             return None
-        statement = integrity.seal_statement(
-            first_entry_id=first,
-            last_entry_id=last,
-            entries=entries,
-            root=bytes(root),
-            signed_at=integrity.datetime_text(signed_at),
-            key_id=seal_key_id,
-        )
-        if (
-            integrity.merkle_root(leaves[offset : offset + entries]) != bytes(root)
-            or seal_key_id != key_id
-            or not signature_valid(public_key=public_key, signature=bytes(signature), message=statement)
-        ):
+        if not _seal_matches(seal=seal, leaves=leaves[offset : offset + entries], public_key=public_key, key_id=key_id):
             return None
         offset += entries
     if offset != count:
@@ -405,21 +414,8 @@ def _entries_verify(*, from_id: int | None = None, to_id: int | None = None) -> 
                 )
             leaves.append(link_hash)
             if entry_id == seal_last:
-                first, last, count, root, signed_at, seal_key_id, signature = seals[seal_index]
-                statement = integrity.seal_statement(
-                    first_entry_id=first,
-                    last_entry_id=last,
-                    entries=count,
-                    root=bytes(root),
-                    signed_at=integrity.datetime_text(signed_at),
-                    key_id=seal_key_id,
-                )
-                if (
-                    len(leaves) != count
-                    or integrity.merkle_root(leaves) != bytes(root)
-                    or seal_key_id != key_id
-                    or not signature_valid(public_key=public_key, signature=bytes(signature), message=statement)
-                ):
+                first, last = seals[seal_index][:2]
+                if not _seal_matches(seal=seals[seal_index], leaves=leaves, public_key=public_key, key_id=key_id):
                     return _fail(
                         result,
                         checked=checked,
