@@ -52,12 +52,12 @@ def test_workers_that_read_and_record_their_chunks_make_the_offers_the_scanning_
 
 
 IN_PROCESS_SCAN = """
-import datetime as dt, django
+import datetime as dt, sys, django
 django.setup()
 from django.db import transaction
 from digigov.blocks.rules.scan import scan_run
 with transaction.atomic():  # inside a transaction the scanning process reads and records every chunk itself
-    print(scan_run(as_of=dt.date(2026, 6, 15), chunk_size=8, workers=2, progress=False).offers)
+    print(scan_run(as_of=dt.date.fromisoformat(sys.argv[1]), chunk_size=8, workers=2, progress=False).offers)
 """
 
 
@@ -80,14 +80,23 @@ def test_on_sqlite_workers_take_turns_writing_and_make_the_offers_the_scanning_p
     run(digigov, "seed", "--residents", "120", "--seed", "11", "--no-progress", database="workers.sqlite3")
     with sqlite3.connect(tmp_path / "workers.sqlite3") as source, sqlite3.connect(tmp_path / "alone.sqlite3") as copy:
         source.backup(copy)
-    run(digigov, "rules", "scan", "--as-of", AS_OF.isoformat(), "--chunk-size", "8", database="workers.sqlite3")
-    run(sys.executable, "-c", IN_PROCESS_SCAN, database="alone.sqlite3")
 
-    def offers(name: str) -> set[tuple[int, str]]:
+    def offers(name: str) -> set[tuple[int, str, int]]:
         with sqlite3.connect(tmp_path / name) as database:
-            return set(database.execute("SELECT person_id, scheme_key FROM rules_offer").fetchall())
+            return set(database.execute("SELECT person_id, scheme_key, scan_id FROM rules_offer").fetchall())
 
+    # A first scan, its offers dismissed, then a scan four years on, which offers only to people newly eligible:
+    # the workers compare with the first scan's results, which they inherit from the scanning process (without
+    # them, everyone still eligible would be offered again, nobody holding an open offer any more).
+    for as_of in (AS_OF, AS_OF.replace(year=AS_OF.year + 4)):
+        run(digigov, "rules", "scan", "--as-of", as_of.isoformat(), "--chunk-size", "8", database="workers.sqlite3")
+        run(sys.executable, "-c", IN_PROCESS_SCAN, as_of.isoformat(), database="alone.sqlite3")
+        for name in ("workers.sqlite3", "alone.sqlite3"):
+            with sqlite3.connect(tmp_path / name) as database:
+                database.execute("UPDATE rules_offer SET status = 'dismissed' WHERE scan_id = 1")
     with sqlite3.connect(tmp_path / "workers.sqlite3") as database:
         chunks, undone = database.execute("SELECT count(*), sum(done_at IS NULL) FROM rules_scanchunk").fetchone()
-    assert chunks > 3 and undone == 0
-    assert offers("workers.sqlite3") == offers("alone.sqlite3") != set()
+    assert chunks > 6 and undone == 0
+    by_workers = offers("workers.sqlite3")
+    assert by_workers == offers("alone.sqlite3")
+    assert {scan for _person, _scheme, scan in by_workers} == {1, 2}, "both scans made offers"

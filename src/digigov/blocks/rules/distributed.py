@@ -3,9 +3,9 @@
 The chunk function travels to the workers by reference, so this module imports nothing from Django at load
 time: a Dask worker on another machine imports it, sets Django up from its own environment
 (DJANGO_SETTINGS_MODULE), and computes from the arrays it is sent, never touching the database; the scanning
-process reads the registries and records the results. Local worker processes read their chunks themselves, and
-on PostgreSQL also record them, each chunk in its own transaction, so that writing half a million offers is
-spread over the cores too (SQLite has one writer at a time: there the scanning process records).
+process reads the registries and records the results. Local worker processes read their chunks themselves and
+record them too, each chunk in its own transaction, so that writing a million offers is spread over the cores
+(on SQLite they take turns: one writer at a time).
 """
 
 import concurrent.futures
@@ -92,15 +92,11 @@ def chunk_read_evaluate_task(
 
 
 def chunk_read_evaluate_record_task(
-    scan_id: int,
-    index: int,
-    chunk_plan: tuple[str, int, int, int],
-    as_of: dt.date,
-    previous: tuple[numpy.ndarray, numpy.ndarray] | None,
+    scan_id: int, index: int, chunk_plan: tuple[str, int, int, int], as_of: dt.date
 ) -> int:
-    """Read, evaluate and record one chunk in the worker: its eligibility, offers and their events
-    commit in one transaction of the worker's own connection, as the scanning process would write them.
-    Returns the number of offers made."""
+    """Read, evaluate and record one chunk in a local worker: its eligibility, offers and their events commit in
+    one transaction of the worker's own connection, as the scanning process would write them, compared with the
+    previous scan's results the worker inherited (ProcessRunner). Returns the number of offers made."""
     _django_ready()
     from digigov.blocks.rules import actions, queries
 
@@ -111,12 +107,16 @@ def chunk_read_evaluate_record_task(
         person_ids=person_ids,
         household_ids=household_ids,
         eligible=eligible,
-        previous=previous,
+        previous=_inherited.get("previous"),
         services=queries.services_by_scheme(),
     )
 
 
 _inherited_connections: list[Any] = []
+# What the scanning process sets before its local workers are forked, so they inherit it rather than receive it
+# with every task: the previous scan's results are 60 MB for 5.9 million people, and sending them with each of
+# a hundred chunks cost more than computing the chunks.
+_inherited: dict[str, Any] = {}
 
 
 def _connections_detach() -> None:
@@ -139,10 +139,13 @@ class Runner(Protocol):
 
 
 class ProcessRunner:
-    """Local worker processes. Forked, so they start with the rules already loaded; they never use the
-    parent's database connection."""
+    """Local worker processes. Forked, so they start with the rules already loaded and with `inherited` (see
+    _inherited); they never use the parent's database connection."""
 
-    def __init__(self, *, workers: int) -> None:
+    def __init__(self, *, workers: int, inherited: dict[str, Any] | None = None) -> None:
+        _inherited.clear()
+        _inherited.update(inherited or {})
+        # A forking pool starts all its processes at the first submit, after _inherited is set.
         self.pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_connections_detach
         )
@@ -156,6 +159,7 @@ class ProcessRunner:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+        _inherited.clear()
 
 
 class DaskRunner:
@@ -184,5 +188,8 @@ class DaskRunner:
         return max(1, sum(self.client.nthreads().values()))
 
 
-def runner_open(*, scheduler: str | None, workers: int) -> ProcessRunner | DaskRunner:
-    return DaskRunner(address=scheduler) if scheduler else ProcessRunner(workers=workers)
+def runner_open(
+    *, scheduler: str | None, workers: int, inherited: dict[str, Any] | None = None
+) -> ProcessRunner | DaskRunner:
+    """Dask if given a scheduler, else local processes, which inherit `inherited` (values tasks may read)."""
+    return DaskRunner(address=scheduler) if scheduler else ProcessRunner(workers=workers, inherited=inherited)

@@ -145,7 +145,7 @@ def scan_run(
     previous = queries.scan_eligibility(scan=scan.previous) if scan.previous_id else None
     services = queries.services_by_scheme()
     todo = iter(queries.scan_chunks_todo(scan=scan))
-    runner = runner_open(scheduler=scheduler, workers=workers)
+    runner = runner_open(scheduler=scheduler, workers=workers, inherited={"previous": previous})
     # Local workers read their chunks through their own connections, which see committed data only; a Dask
     # worker may have no database at all, and a caller inside a transaction (a test) has data they cannot
     # see, so then this process reads and sends the arrays.
@@ -172,7 +172,7 @@ def scan_run(
             while len(in_flight) < in_flight_limit and (chunk := next(todo, None)) is not None:
                 plan = (chunk.kind, chunk.first_id, chunk.last_id, scan.chunk_size)
                 if workers_record:
-                    task = (chunk_read_evaluate_record_task, scan.pk, chunk.index, plan, as_of, previous)
+                    task = (chunk_read_evaluate_record_task, scan.pk, chunk.index, plan, as_of)
                     in_flight[runner.submit(*task)] = chunk.index
                     continue
                 if workers_read:
