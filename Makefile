@@ -68,9 +68,10 @@ bench-kpi-dashboard: install
 bench-trust: install assets
 	$(BIN)/python bench/bench_trust.py
 
-# Seeds var/bench_rules.sqlite3 and the PostgreSQL database digigov_bench_rules once (1,000,000 residents).
+# Seeds var/bench_rules.sqlite3 and the PostgreSQL database digigov_bench_rules once (1,000,000 residents;
+# RESIDENTS=5900000 uses databases of its own).
 bench-rules: install
-	$(BIN)/python bench/bench_rules.py $(if $(NO_POSTGRES),--skip-postgres)
+	$(BIN)/python bench/bench_rules.py $(if $(NO_POSTGRES),--skip-postgres) $(if $(RESIDENTS),--residents $(RESIDENTS))
 
 clean:
 	rm -rf var frontend/dist

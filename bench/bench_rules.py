@@ -4,8 +4,9 @@
   offers and their outbox events, as a separate process: wall-clock seconds, CPU seconds of the process and its
   workers, and peak memory (the resident memory of the process and its workers added up, sampled). Run on a
   SQLite file (var/bench_rules.sqlite3) and on PostgreSQL (database digigov_bench_rules), each seeded once and
-  kept for the next run. Every run starts from no scan, so the first scan offers to everyone eligible (the most
-  a scan ever writes); then the next scan, a year later, offers only to the newly eligible.
+  kept for the next run (another --residents count has its own: var/bench_rules_<count>.sqlite3 and so on).
+  Every run starts from no scan, so the first scan offers to everyone eligible (the most a scan ever writes);
+  then the next scan, a year later, offers only to the newly eligible.
 - naive: the same schemes computed one person at a time through the API's code path
   (engine.situation_calculate, the person's household as the situation) on a 2,000-person sample, extrapolated
   to the population; the ratio is naive time over the scan's time on SQLite. Reading the sample is not timed.
@@ -27,8 +28,13 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 DIGIGOV = str(ROOT / ".venv" / "bin" / "digigov")
-SQLITE_URL = f"sqlite:///{ROOT / 'var' / 'bench_rules.sqlite3'}"
-POSTGRES_DB = "digigov_bench_rules"
+
+
+def _database_names(residents: int) -> tuple[str, str]:
+    """The SQLite URL and PostgreSQL database name for a population: one pair per size, each seeded once."""
+    suffix = "" if residents == 1_000_000 else f"_{residents}"
+    return f"sqlite:///{ROOT / 'var' / f'bench_rules{suffix}.sqlite3'}", f"digigov_bench_rules{suffix}"
+
 AS_OF = "2026-06-15"
 NEXT_AS_OF = "2027-06-15"
 
@@ -207,20 +213,21 @@ def main() -> None:
             f"cpu_s={rescan['cpu_s']} peak_gb={rescan['peak_gb']}",
         ]
 
-    sqlite, sqlite_next = scan_measure(label="sqlite", database_url=SQLITE_URL, residents=args.residents)
+    sqlite_url, postgres_db = _database_names(args.residents)
+    sqlite, sqlite_next = scan_measure(label="sqlite", database_url=sqlite_url, residents=args.residents)
     lines = lines_for("sqlite", sqlite, sqlite_next)
     if not args.skip_postgres:
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", POSTGRES_DB], stderr=subprocess.DEVNULL)
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", postgres_db], stderr=subprocess.DEVNULL)
         lines += lines_for(
             "postgresql",
             *scan_measure(
                 label="postgresql",
-                database_url=f"postgresql://postgres@127.0.0.1:5432/{POSTGRES_DB}",
+                database_url=f"postgresql://postgres@127.0.0.1:5432/{postgres_db}",
                 residents=args.residents,
             ),
         )
 
-    env = _env(SQLITE_URL, BENCH_SAMPLE=str(args.sample), BENCH_AS_OF=AS_OF)
+    env = _env(sqlite_url, BENCH_SAMPLE=str(args.sample), BENCH_AS_OF=AS_OF)
     naive = _child(NAIVE, env)
     naive_total = naive["seconds"] / naive["persons"] * args.residents
     ratio = naive_total / sqlite["seconds"]
@@ -230,7 +237,7 @@ def main() -> None:
         flush=True,
     )
 
-    check = _child(CHECK, _env(SQLITE_URL, BENCH_DIR=str(ROOT / "bench"), BENCH_CHECKS=str(args.checks)))
+    check = _child(CHECK, _env(sqlite_url, BENCH_DIR=str(ROOT / "bench"), BENCH_CHECKS=str(args.checks)))
     check_p99 = check.get("p99_ms", "n/a")
     print(f"[check] {check or 'bench_rules_check.measure_check is not available'}", flush=True)
     print("\n".join(lines))
