@@ -11,6 +11,7 @@ from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +26,10 @@ from digigov.blocks.identity.models import (
     ApiCall,
     ApiClient,
     OfficerRole,
+    OidcAccessToken,
+    OidcAuthorizationCode,
+    OidcClientAssertion,
+    OidcPushedRequest,
     Passkey,
     SignedInSession,
     UnlockToken,
@@ -484,3 +489,44 @@ def unlock_link_use(*, token: str) -> Account | None:
     entry_record(actor=None, action="identity:lockout:unlock", object_type="account", object_id=row.account_id,
                  detail={"token": row.pk, "attempts_cleared": cleared})
     return row.account
+
+
+# Records that only serve a sign-in are deleted a day after they lapse (the audit log keeps every sign-in for
+# good): long enough to look into a problem just reported, short enough that the tables do not keep growing.
+LAPSED_RECORDS_KEPT = dt.timedelta(days=1)
+
+
+def _deleted(queryset: QuerySet) -> int:
+    """Delete, and count the rows of the queryset's own model (not what the delete cascaded to)."""
+    return queryset.delete()[1].get(queryset.model._meta.label, 0)
+
+
+@transaction.atomic
+def lapsed_records_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete the sign-in records that lapsed more than LAPSED_RECORDS_KEPT ago: expired access tokens, then
+    expired authorization codes no live token was issued from (a token's business context hangs on its code),
+    pushed authorization requests, client assertion ids, unlock links used or expired, signed-in sessions ended
+    or whose browser session lapsed, and expired browser sessions. The worker runs it hourly; `digigov identity
+    purge` on demand. Returns how many of each were deleted; one audit entry says so when any were."""
+    now = now or timezone.now()
+    before = now - LAPSED_RECORDS_KEPT
+    session_lapsed = before - dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    counts = {"access tokens": _deleted(OidcAccessToken.objects.filter(expires_at__lt=before))}
+    issued_live = OidcAccessToken.objects.filter(code__isnull=False).values("code_id")
+    counts["authorization codes"] = _deleted(
+        OidcAuthorizationCode.objects.filter(expires_at__lt=before).exclude(id__in=issued_live)
+    )
+    counts["pushed requests"] = _deleted(OidcPushedRequest.objects.filter(expires_at__lt=before))
+    counts["client assertions"] = _deleted(OidcClientAssertion.objects.filter(expires_at__lt=before))
+    counts["unlock links"] = _deleted(UnlockToken.objects.filter(Q(expires_at__lt=before) | Q(used_at__lt=before)))
+    counts["signed-in sessions"] = _deleted(
+        SignedInSession.objects.filter(
+            Q(ended_at__lt=before) | Q(ended_at__isnull=True, last_seen_at__lt=session_lapsed)
+        )
+    )
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+    if any(counts.values()):
+        entry_record(
+            actor=None, action="identity:records:purge", object_type="identity", object_id="lapsed", detail=counts
+        )
+    return counts

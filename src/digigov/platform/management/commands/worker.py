@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from digigov.blocks.audit.actions import CHAIN_BATCH, ChainHorizon, chain_and_seal
+from digigov.blocks.identity.actions import lapsed_records_purge
 from digigov.blocks.kpi.tasks import WarehouseRefresh
 from digigov.blocks.messaging.tasks import scheduled_sends_release
 from digigov.platform.outbox import dispatch_pending
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         self.stdout.write("DigiGov worker delivering events")
         audit_horizon = ChainHorizon()  # how far the audit chain may extend; see docs/audit.md
         audit_due = 0.0  # when the next chaining pass is due (monotonic clock)
+        purge_due = 0.0  # when lapsed sign-in records are next deleted: hourly
         kpi_refresh = WarehouseRefresh()  # folds new events into the KPI warehouse once a minute; docs/kpi.md
         while not stopping:
             # Scheduled messages now due become events first, so they are delivered in this same round.
@@ -40,6 +42,9 @@ class Command(BaseCommand):
                 pause = 0.0 if chained >= CHAIN_BATCH else settings.DIGIGOV_AUDIT_CHAIN_INTERVAL
                 audit_due = time.monotonic() + pause
                 delivered += chained
+            if time.monotonic() >= purge_due:
+                lapsed_records_purge()
+                purge_due = time.monotonic() + 3600
             kpi_refresh.run_if_due()  # not counted in `delivered`, so --once still means "until nothing is pending"
             if once and not delivered:
                 break

@@ -1,11 +1,12 @@
-"""`digigov identity client-add | rotate-signing-key`: register OpenID Connect relying parties and rotate the
-keys that sign ID tokens."""
+"""`digigov identity client-add | rotate-signing-key | purge`: register OpenID Connect relying parties, rotate
+the keys that sign ID tokens, and delete lapsed sign-in records (the worker also does that hourly)."""
 
 import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from digigov.blocks.identity.actions import lapsed_records_purge
 from digigov.blocks.identity.oidc import actions
 from digigov.blocks.registries.queries import agency_get
 from digigov.platform.errors import NotFound, ValidationFailed
@@ -37,11 +38,15 @@ class Command(BaseCommand):
         add.add_argument("--sandbox", action="store_true", help="Sandbox client: may use a client secret.")
         rotate = commands.add_parser("rotate-signing-key", help="Sign with a new key; old keys stay published.")
         rotate.add_argument("--alg", default="ES256", choices=actions.SIGNING_ALGS)
+        commands.add_parser("purge", help="Delete sign-in records that lapsed more than a day ago.")
 
     def handle(self, *args: object, action: str, **options: object) -> None:
         try:
             if action == "client-add":
                 self._client_add(**options)
+            elif action == "purge":
+                counts = lapsed_records_purge()
+                self.stdout.write("Deleted " + ", ".join(f"{count} {what}" for what, count in counts.items()) + ".")
             else:
                 key = actions.signing_key_rotate(actor=None, alg=str(options["alg"]))
                 self.stdout.write(f"Now signing {key.alg} ID tokens with key {key.kid}.")
