@@ -73,11 +73,10 @@ def chunk_evaluate_task(arrays: dict[str, Any], as_of: dt.date) -> tuple[numpy.n
         raise RuntimeError(f"{type(error).__name__}: {error}") from None
 
 
-def chunk_read_evaluate_task(
+def _chunk_read_evaluate(
     kind: str, first_id: int, last_id: int, chunk_size: int, as_of: dt.date
 ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
-    """Read one chunk from the registries through the worker's own connection, then evaluate it: used by
-    local worker processes, so reading a million people is spread over the cores too."""
+    """Read one chunk from the registries through the worker's own connection, then evaluate it."""
     _django_ready()
     from digigov.blocks.rules.scan import chunk_evaluate, chunk_read
 
@@ -100,7 +99,7 @@ def chunk_read_evaluate_record_task(
     _django_ready()
     from digigov.blocks.rules import actions, queries
 
-    person_ids, household_ids, eligible = chunk_read_evaluate_task(*chunk_plan, as_of)
+    person_ids, household_ids, eligible = _chunk_read_evaluate(*chunk_plan, as_of)
     return actions.scan_chunk_record(
         scan=queries.scan_get(scan_id=scan_id),
         index=index,

@@ -25,7 +25,6 @@ from digigov.blocks.rules.distributed import (
     chunk_evaluate_task,
     chunk_portable,
     chunk_read_evaluate_record_task,
-    chunk_read_evaluate_task,
     runner_open,
 )
 from digigov.blocks.rules.mapping import ROLE_INDEX
@@ -146,15 +145,14 @@ def scan_run(
     services = queries.services_by_scheme()
     todo = iter(queries.scan_chunks_todo(scan=scan))
     runner = runner_open(scheduler=scheduler, workers=workers, inherited={"previous": previous})
-    # Local workers read their chunks through their own connections, which see committed data only; a Dask
-    # worker may have no database at all, and a caller inside a transaction (a test) has data they cannot
-    # see, so then this process reads and sends the arrays.
-    workers_read = scheduler is None and not connection.in_atomic_block and not _in_memory_database()
-    # They record their chunks too, so the writing is spread over the cores as well. On SQLite, one writer at a
-    # time: a worker waits (busy_timeout, 20 s) while the other commits a chunk (about a second), and evaluates
-    # its next chunk while the other writes; this process, recording every chunk itself, had been the
-    # bottleneck (make bench-rules: 25.3 s then, 21.9 s now, for a million residents).
-    workers_record = workers_read
+    # Local workers read and record their chunks through their own connections, which see committed data
+    # only, so reading and writing are spread over the cores too. On SQLite, one writer at a time: a worker
+    # waits (busy_timeout, 20 s) while the other commits a chunk (about a second), and evaluates its next chunk
+    # meanwhile; this process, recording every chunk itself, had been the bottleneck (make bench-rules: 25.3 s
+    # then, 21.9 s now, for a million residents). A Dask worker may have no database at all, and a caller
+    # inside a transaction (a test) has data they cannot see: then this process reads, sends the arrays and
+    # records the results.
+    workers_record = scheduler is None and not connection.in_atomic_block and not _in_memory_database()
     # Enough chunks in flight to keep every worker busy while the next one is read.
     in_flight_limit = 2 * getattr(runner, "workers", workers) + 1
     in_flight: dict[object, int] = {}
@@ -174,9 +172,6 @@ def scan_run(
                 if workers_record:
                     task = (chunk_read_evaluate_record_task, scan.pk, chunk.index, plan, as_of)
                     in_flight[runner.submit(*task)] = chunk.index
-                    continue
-                if workers_read:
-                    in_flight[runner.submit(chunk_read_evaluate_task, *plan, as_of)] = chunk.index
                     continue
                 population = chunk_read(
                     kind=chunk.kind, first_id=chunk.first_id, last_id=chunk.last_id, chunk_size=scan.chunk_size
