@@ -40,18 +40,8 @@ def entry_record(
         object_type=object_type,
         object_id=str(object_id),
         request_id=request_id_get(),
-        detail=_keys_sorted(detail or {}),
+        detail=detail or {},
     )
-
-
-def _keys_sorted(value: Any) -> Any:
-    """Store details with sorted keys: then SQLite renders the canonical encoding itself and `audit verify`
-    takes its fast path (queries._sqlite_canonical)."""
-    if isinstance(value, dict):
-        return {key: _keys_sorted(value[key]) for key in sorted(value, key=str)}
-    if isinstance(value, list):
-        return [_keys_sorted(item) for item in value]
-    return value
 
 
 # Transactions that hold a transaction id right now (each holds an exclusive lock on its own id), other than

@@ -4,12 +4,13 @@ from django.db import models
 
 
 class DetailEncoder(json.JSONEncoder):
-    """Keeps non-ASCII characters as they are instead of \\u escapes, as the canonical encoding does
-    (docs/audit.md): SQLite then renders an entry's canonical encoding itself, and `audit verify` clears the
-    entry in its fast group check instead of checking its group again entry by entry."""
+    """Stores details as the canonical encoding has them (docs/audit.md): keys sorted, non-ASCII characters as
+    they are instead of \\u escapes. SQLite then renders an entry's canonical encoding itself, and `audit
+    verify` clears the entry in its fast group check instead of checking its group again entry by entry."""
 
     def __init__(self, *args, **kwargs):
         kwargs["ensure_ascii"] = False
+        kwargs["sort_keys"] = True
         super().__init__(*args, **kwargs)
 
 
